@@ -1,0 +1,158 @@
+/**
+ * MedicationRequest / MedicationStatement to facts: which RLS-relevant
+ * ingredient, which class, the daily dose in mg where computable, status and
+ * start date.
+ */
+import type { CodeableConcept, Dosage, Medication, MedicationRequest, MedicationStatement, Reference } from 'fhir/r4.js';
+import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
+import { type DailyDose, type Strength, dailyDose, strengthFromText } from './dose.js';
+import { parseFhirTime } from './time.js';
+
+/** One medication order or statement, as the rules see it. */
+export interface MedicationFact {
+  readonly ingredient: Ingredient;
+  readonly classes: readonly DrugClass[];
+  /** `MedicationRequest/123` or `MedicationStatement/abc`. */
+  readonly reference: string;
+  readonly resourceType: 'MedicationRequest' | 'MedicationStatement';
+  readonly status: string;
+  /** Product or text as written in the record, for the card. */
+  readonly display: string;
+  readonly dose: DailyDose;
+  /** authoredOn (requests) or effective start (statements), as recorded. */
+  readonly start?: string;
+  readonly startTime?: number;
+  /** True when the ingredient was recognised from text because no code matched. */
+  readonly matchedByText: boolean;
+  /** The indications written on the order (reasonCode), for rules that care why a drug is given. */
+  readonly reasons: readonly CodeableConcept[];
+}
+
+/** Finds the Medication a reference points at: contained (`#id`) first, then the resolver. */
+export type MedicationResolver = (reference: string) => Medication | undefined;
+
+function resolveReference(
+  ref: Reference | undefined,
+  contained: readonly unknown[] | undefined,
+  resolve: MedicationResolver,
+): Medication | undefined {
+  const r = ref?.reference;
+  if (!r) return undefined;
+  if (r.startsWith('#')) {
+    const id = r.slice(1);
+    return (contained ?? []).find(
+      (c): c is Medication =>
+        typeof c === 'object' && c !== null && (c as Medication).resourceType === 'Medication' && (c as Medication).id === id,
+    );
+  }
+  return resolve(r);
+}
+
+interface Identified {
+  ingredient: Ingredient;
+  strength?: Strength;
+  display: string;
+  matchedByText: boolean;
+}
+
+/** Identifies the ingredient (and product strength) of a medication concept, by code first, then by text. */
+export function identify(concept: CodeableConcept | undefined, medication?: Medication): Identified | undefined {
+  const cc = concept ?? medication?.code;
+  const display = cc?.text ?? cc?.coding?.find((c) => c.display)?.display ?? '';
+  for (const coding of cc?.coding ?? []) {
+    const match = lookupRxcui(coding.system, coding.code);
+    if (!match) continue;
+    const strength: Strength | undefined = match.product
+      ? { mg: match.product.mg, basis: match.product.basis, from: `RxNorm ${match.product.rxcui}` }
+      : strengthFromMedication(medication) ?? textStrength(display || coding.display);
+    return {
+      ingredient: match.ingredient,
+      ...(strength ? { strength } : {}),
+      display: display || match.product?.display || match.ingredient.display,
+      matchedByText: false,
+    };
+  }
+  const texts = [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)];
+  for (const text of texts) {
+    const ingredient = lookupText(text);
+    if (!ingredient) continue;
+    const strength = strengthFromMedication(medication) ?? textStrength(text);
+    return { ingredient, ...(strength ? { strength } : {}), display: text ?? ingredient.display, matchedByText: true };
+  }
+  return undefined;
+}
+
+function textStrength(text: string | undefined): Strength | undefined {
+  const s = strengthFromText(text);
+  return s ? { ...s, from: `text "${text ?? ''}"` } : undefined;
+}
+
+/** A Medication's single ingredient strength in mg per tablet (numerator mg, denominator one unit). */
+function strengthFromMedication(medication: Medication | undefined): Strength | undefined {
+  const ingredients = medication?.ingredient ?? [];
+  if (ingredients.length !== 1) return undefined;
+  const ratio = ingredients[0]?.strength;
+  const num = ratio?.numerator;
+  const den = ratio?.denominator;
+  if (typeof num?.value !== 'number' || (num.code ?? num.unit ?? '').toLowerCase() !== 'mg') return undefined;
+  if (den && den.value !== undefined && den.value !== 1) return undefined;
+  return { mg: num.value, basis: 'unit', from: 'Medication.ingredient strength' };
+}
+
+function build(
+  resourceType: MedicationFact['resourceType'],
+  id: string | undefined,
+  status: string | undefined,
+  identified: Identified | undefined,
+  dosage: readonly Dosage[] | undefined,
+  start: string | undefined,
+  reasons: readonly CodeableConcept[] | undefined,
+): MedicationFact | undefined {
+  if (!identified) return undefined;
+  const startTime = parseFhirTime(start);
+  return {
+    ingredient: identified.ingredient,
+    classes: identified.ingredient.classes,
+    reference: `${resourceType}/${id ?? 'unknown'}`,
+    resourceType,
+    status: status ?? 'unknown',
+    display: identified.display,
+    dose: dailyDose(dosage, identified.strength),
+    ...(start ? { start } : {}),
+    ...(startTime !== undefined ? { startTime } : {}),
+    matchedByText: identified.matchedByText,
+    reasons: reasons ?? [],
+  };
+}
+
+/** A MedicationRequest as a fact, or undefined when it is not an RLS-relevant drug. */
+export function fromMedicationRequest(mr: MedicationRequest, resolve: MedicationResolver): MedicationFact | undefined {
+  const medication = mr.medicationReference ? resolveReference(mr.medicationReference, mr.contained, resolve) : undefined;
+  const identified =
+    identify(mr.medicationCodeableConcept, medication) ??
+    (mr.medicationReference?.display ? identify({ text: mr.medicationReference.display }) : undefined);
+  return build('MedicationRequest', mr.id, mr.status, identified, mr.dosageInstruction, mr.authoredOn, mr.reasonCode);
+}
+
+/** A MedicationStatement as a fact, or undefined when it is not an RLS-relevant drug. */
+export function fromMedicationStatement(ms: MedicationStatement, resolve: MedicationResolver): MedicationFact | undefined {
+  const medication = ms.medicationReference ? resolveReference(ms.medicationReference, ms.contained, resolve) : undefined;
+  const identified =
+    identify(ms.medicationCodeableConcept, medication) ??
+    (ms.medicationReference?.display ? identify({ text: ms.medicationReference.display }) : undefined);
+  const start = ms.effectiveDateTime ?? ms.effectivePeriod?.start ?? ms.dateAsserted;
+  return build('MedicationStatement', ms.id, ms.status, identified, ms.dosage, start, ms.reasonCode);
+}
+
+const ACTIVE_REQUEST = new Set(['active', 'on-hold']);
+const EXCLUDED_FROM_HISTORY = new Set(['entered-in-error', 'cancelled', 'draft']);
+
+/** Active now: requests active or on hold, statements active (rule catalog). */
+export function isActive(fact: MedicationFact): boolean {
+  return fact.resourceType === 'MedicationRequest' ? ACTIVE_REQUEST.has(fact.status) : fact.status === 'active';
+}
+
+/** Part of the medication history: any status except entered-in-error, cancelled or draft. */
+export function isHistory(fact: MedicationFact): boolean {
+  return !EXCLUDED_FROM_HISTORY.has(fact.status) && !(fact.resourceType === 'MedicationStatement' && fact.status === 'not-taken');
+}

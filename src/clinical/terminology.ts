@@ -1,0 +1,190 @@
+/**
+ * The one place for every code the service reads or writes.
+ *
+ * Every code here comes from the project's terminology notes and carries the
+ * evidence tag given there: [V] seen verbatim in a primary source, [S] seen in
+ * a secondary source, [D] derived by arithmetic. Facts tagged [U] (unverified)
+ * are deliberately NOT encoded as codes; where they matter the comment says so.
+ */
+
+/** FHIR system URIs. */
+export const SYSTEM = {
+  loinc: 'http://loinc.org',
+  snomed: 'http://snomed.info/sct',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  ucum: 'http://unitsofmeasure.org',
+  conditionClinical: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
+  conditionVerification: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
+  /**
+   * Local code system for RLS assessment scores. No LOINC code exists for the
+   * IRLS total score (terminology notes §1, [U] not found), so the service
+   * defines its own. The URI is a fixed UUID URN: stable across deployments,
+   * owned by nobody else. EHRs map their flowsheet rows to it (see README).
+   */
+  rlsScores: 'urn:uuid:5b0d7c52-3a8e-4f43-9d6b-2f1c7c0e6a41',
+} as const;
+
+/** A code with its system and human-readable display. */
+export interface CodeRef {
+  readonly system: string;
+  readonly code: string;
+  readonly display: string;
+}
+
+/** Builds the lookup key `system|code` used by every value set. */
+export function codeKey(system: string, code: string): string {
+  return `${system}|${code}`;
+}
+
+/** A set of codes, matched by exact `system|code` and optionally by code prefix within one system. */
+export interface ValueSet {
+  readonly name: string;
+  readonly codes: readonly CodeRef[];
+  /** ICD-10-CM style hierarchies, e.g. every F11.* code. */
+  readonly prefixes?: readonly { readonly system: string; readonly prefix: string }[];
+  /** Lower-case text fragments used when no coding matches (fallback; reported as such). */
+  readonly text?: readonly string[];
+}
+
+/** A value set compiled once into a Set for O(1) membership tests. */
+export interface CompiledValueSet extends ValueSet {
+  readonly keys: ReadonlySet<string>;
+}
+
+function valueSet(vs: ValueSet): CompiledValueSet {
+  return { ...vs, keys: new Set(vs.codes.map((c) => codeKey(c.system, c.code))) };
+}
+
+/** True when the coding belongs to the value set (exact code or prefix). */
+export function inValueSet(vs: CompiledValueSet, system: string | undefined, code: string | undefined): boolean {
+  if (!system || !code) return false;
+  if (vs.keys.has(codeKey(system, code))) return true;
+  return (vs.prefixes ?? []).some((p) => p.system === system && code.startsWith(p.prefix));
+}
+
+const sct = (code: string, display: string): CodeRef => ({ system: SYSTEM.snomed, code, display });
+const icd = (code: string, display: string): CodeRef => ({ system: SYSTEM.icd10cm, code, display });
+const loinc = (code: string, display: string): CodeRef => ({ system: SYSTEM.loinc, code, display });
+
+// ---------------------------------------------------------------------------
+// Conditions (terminology notes §2)
+// ---------------------------------------------------------------------------
+
+/** Restless legs syndrome. G25.81 [V]; SNOMED 32914008 [V]. */
+export const RLS = valueSet({
+  name: 'Restless legs syndrome',
+  codes: [icd('G25.81', 'Restless legs syndrome'), sct('32914008', 'Restless legs')],
+  text: ['restless legs', 'restless leg syndrome', 'willis-ekbom'],
+});
+
+/**
+ * End-stage renal disease or dependence on dialysis, all [V] (VSAC ESRD value
+ * set; Z99.2 from the CMS-HCC dialysis status group). ESRD with a renal
+ * transplant (236436003) is deliberately excluded: the ESRD dosing and iron
+ * recommendations are for patients on or facing dialysis.
+ */
+export const ESRD = valueSet({
+  name: 'End-stage renal disease',
+  codes: [
+    icd('N18.6', 'End stage renal disease'),
+    icd('Z99.2', 'Dependence on renal dialysis'),
+    sct('46177005', 'End-stage renal disease'),
+    sct('236434000', 'End stage renal failure untreated by renal replacement therapy'),
+    sct('236435004', 'End stage renal failure on dialysis'),
+  ],
+});
+
+/** Obstructive sleep apnea, all [V] (VSAC "Sleep Apnea"). */
+export const OSA = valueSet({
+  name: 'Obstructive sleep apnea',
+  codes: [
+    icd('G47.33', 'Obstructive sleep apnea (adult) (pediatric)'),
+    sct('78275009', 'Obstructive sleep apnea syndrome'),
+    sct('1101000119103', 'Obstructive sleep apnea of adult'),
+  ],
+});
+
+/** Opioid use disorder, [V] (CDC opioid CDS value set: SNOMED codes and ICD-10-CM is-a F11). */
+export const OPIOID_USE_DISORDER = valueSet({
+  name: 'Opioid use disorder',
+  codes: [
+    sct('5602001', 'Opioid abuse'),
+    sct('75544000', 'Opioid dependence'),
+    sct('191821007', 'Opioid dependence in remission'),
+    sct('1081000119105', 'Opioid dependence, on agonist therapy'),
+  ],
+  prefixes: [{ system: SYSTEM.icd10cm, prefix: 'F11' }],
+});
+
+/** Pregnancy, [V] (VSAC "Pregnancy"; ICD-10-CM Z33.1 and O09.*). */
+export const PREGNANCY = valueSet({
+  name: 'Pregnancy',
+  codes: [sct('77386006', 'Pregnant'), sct('72892002', 'Normal pregnancy'), icd('Z33.1', 'Pregnant state, incidental')],
+  prefixes: [{ system: SYSTEM.icd10cm, prefix: 'O09' }],
+});
+
+// ---------------------------------------------------------------------------
+// Laboratory (terminology notes §1)
+// ---------------------------------------------------------------------------
+
+/** Serum ferritin, all [V]. 14723-1 is molar (pmol/L) and is recognised but not converted (factor [U]). */
+export const FERRITIN = valueSet({
+  name: 'Ferritin',
+  codes: [
+    loinc('2276-4', 'Ferritin [Mass/volume] in Serum or Plasma'),
+    loinc('20567-4', 'Ferritin [Mass/volume] in Serum or Plasma by Immunoassay'),
+    loinc('24373-3', 'Ferritin [Mass/volume] in Blood'),
+    loinc('14723-1', 'Ferritin [Moles/volume] in Serum or Plasma'),
+  ],
+});
+
+/** Transferrin saturation. 2502-3 [V]. 14801-5 is [S] only, so it is not included. */
+export const TSAT = valueSet({
+  name: 'Transferrin saturation',
+  codes: [loinc('2502-3', 'Iron saturation [Mass Fraction] in Serum or Plasma')],
+});
+
+/** Serum iron, mass (ug/dL) and molar (umol/L) forms, both [V]. */
+export const SERUM_IRON = valueSet({
+  name: 'Serum iron',
+  codes: [
+    loinc('2498-4', 'Iron [Mass/volume] in Serum or Plasma'),
+    loinc('14798-3', 'Iron [Moles/volume] in Serum or Plasma'),
+  ],
+});
+
+/** Total iron-binding capacity, mass and molar forms, both [V]. */
+export const TIBC = valueSet({
+  name: 'Total iron binding capacity',
+  codes: [
+    loinc('2500-7', 'Iron binding capacity [Mass/volume] in Serum or Plasma'),
+    loinc('14800-7', 'Iron binding capacity [Moles/volume] in Serum or Plasma'),
+  ],
+});
+
+/** Codes ordered by the "iron studies" suggestion: ferritin, serum iron, TIBC, TSAT (all [V]). */
+export const IRON_STUDY_ORDER: readonly CodeRef[] = [
+  loinc('2276-4', 'Ferritin [Mass/volume] in Serum or Plasma'),
+  loinc('2498-4', 'Iron [Mass/volume] in Serum or Plasma'),
+  loinc('2500-7', 'Iron binding capacity [Mass/volume] in Serum or Plasma'),
+  loinc('2502-3', 'Iron saturation [Mass Fraction] in Serum or Plasma'),
+];
+
+/** Every LOINC code of the iron studies: the prefetch template and demo server search on these. */
+export const IRON_STUDY_CODES: readonly CodeRef[] = [
+  ...FERRITIN.codes,
+  ...TSAT.codes,
+  ...SERUM_IRON.codes,
+  ...TIBC.codes,
+];
+
+/** IRLS total score in the local score system (0-40). */
+export const IRLS_TOTAL: CodeRef = {
+  system: SYSTEM.rlsScores,
+  code: 'irls-total',
+  display: 'International RLS Study Group Rating Scale total score',
+};
+
+/** The IRLS value set: only the local code, until a LOINC code is published. */
+export const IRLS = valueSet({ name: 'IRLS total score', codes: [IRLS_TOTAL] });

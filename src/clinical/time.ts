@@ -1,0 +1,44 @@
+/**
+ * Time helpers shared by the clinical modules. Every "now" is passed in, so the
+ * snapshot and the rules are pure and testable against a fixed clock.
+ */
+import type { Observation } from 'fhir/r4.js';
+
+/** Result statuses that count: only final, amended or corrected results (rule catalog). */
+const USABLE_RESULT_STATUS = new Set(['final', 'amended', 'corrected']);
+
+/** True when an Observation status is one the rules may read. */
+export function isUsableStatus(status: string | undefined): boolean {
+  return status !== undefined && USABLE_RESULT_STATUS.has(status);
+}
+
+/** Parses a FHIR date, dateTime or instant to epoch ms; undefined when unparseable. */
+export function parseFhirTime(value: string | undefined): number | undefined {
+  if (!value || !/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)) return undefined;
+  const t = Date.parse(value.length === 4 ? `${value}-01-01` : value.length === 7 ? `${value}-01` : value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The clinically relevant time of an observation: effective[x], else issued. */
+export function observationTime(obs: Observation): { effective: string; time: number } | undefined {
+  const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.start ?? obs.issued;
+  const time = parseFhirTime(effective);
+  return effective !== undefined && time !== undefined ? { effective, time } : undefined;
+}
+
+/** The same instant `months` calendar months earlier (UTC). */
+export function monthsBefore(now: Date, months: number): Date {
+  const d = new Date(now.getTime());
+  d.setUTCMonth(d.getUTCMonth() - months);
+  return d;
+}
+
+/** Whole days between two instants (b - a), rounded down. */
+export function daysBetween(a: number, b: number): number {
+  return Math.floor((b - a) / 86_400_000);
+}
+
+/** The date part (YYYY-MM-DD) of a FHIR date/time as recorded, for display. */
+export function displayDate(value: string): string {
+  return value.slice(0, 10);
+}

@@ -1,0 +1,58 @@
+/**
+ * Plain-text descriptions of facts for a card's evidence lines: the patient's
+ * values with dates and units, said the same way on every card.
+ */
+import type { LabFinding, LabValue } from '../clinical/labs.js';
+import type { MedicationFact } from '../clinical/medications.js';
+import { LAB_FRESHNESS_MONTHS } from '../clinical/thresholds.js';
+import { displayDate } from '../clinical/time.js';
+
+/** Rounds for display without trailing zeros (0.25, 75, 12.5). */
+export function num(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}
+
+/** "ferritin 42 ng/mL on 2026-03-02" */
+export function labValue(name: string, v: LabValue): string {
+  return `${name} ${num(v.value)} ${v.unit} on ${displayDate(v.effective)}`;
+}
+
+/** The value as the summary shows it: "42 ng/mL" or "unknown". */
+export function labShort(v: LabValue | undefined): string {
+  return v ? `${num(v.value)} ${v.unit}` : 'unknown';
+}
+
+/** Evidence, computation and missing-data lines for one analyte. */
+export function describeLab(
+  name: string,
+  finding: LabFinding,
+): { evidence: string[]; computed: string[]; missing: string[] } {
+  const evidence: string[] = [];
+  const computed: string[] = [];
+  const missing: string[] = [];
+  const v = finding.latest;
+  if (v) {
+    evidence.push(labValue(name, v));
+    if (v.reportedAs) computed.push(`${name} reported as ${v.reportedAs}, converted to ${num(v.value)} ${v.unit}`);
+    if (v.computedFrom) {
+      computed.push(
+        `${name} computed as serum iron ${v.computedFrom.iron} / TIBC ${v.computedFrom.tibc} × 100 (no measured ${name} for that draw)`,
+      );
+    }
+  } else if (finding.stale) {
+    missing.push(
+      `no ${name} in the last ${LAB_FRESHNESS_MONTHS} months (last: ${labValue(name, finding.stale)}, too old to rely on)`,
+    );
+  } else {
+    missing.push(`no ${name} on record`);
+  }
+  for (const reason of finding.ignored) missing.push(`not used: ${reason}`);
+  return { evidence, computed, missing };
+}
+
+/** "cabergoline 0.5 mg tablet (MedicationRequest/123), 1 mg/day" */
+export function medication(fact: MedicationFact): string {
+  const dose = fact.dose.known ? `${num(fact.dose.mgPerDay)} mg/day` : `daily dose unknown (${fact.dose.reason})`;
+  const text = fact.matchedByText ? ', recognised from its text (no RxNorm code matched)' : '';
+  return `${fact.display}: ${dose}${text}`;
+}

@@ -1,0 +1,31 @@
+/**
+ * The rule registry and the evaluation loop: every rule of the hook, run on
+ * one snapshot, findings ordered critical, warning, info.
+ */
+import type { PatientSnapshot } from '../clinical/snapshot.js';
+import { AVOID_RULES } from './avoid.js';
+import { IRON_RULES } from './iron.js';
+import type { Finding, Hook, Indicator, Rule } from './types.js';
+
+/** Every rule, in catalog order. Rule ids are a public contract: never rename one. */
+export const RULES: readonly Rule[] = [...IRON_RULES, ...AVOID_RULES];
+
+const SEVERITY: Readonly<Record<Indicator, number>> = { critical: 0, warning: 1, info: 2 };
+
+/** Rules that run on a hook. */
+export function rulesFor(hook: Hook): readonly Rule[] {
+  return RULES.filter((r) => r.hooks.includes(hook));
+}
+
+/** Runs every rule of the hook; at most one finding per rule, most severe first, catalog order within a level. */
+export function evaluate(snapshot: PatientSnapshot, hook: Hook): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rulesFor(hook)) {
+    const finding = rule.evaluate(snapshot, hook);
+    if (finding) findings.push(finding);
+  }
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY[a.f.indicator] - SEVERITY[b.f.indicator] || a.i - b.i)
+    .map(({ f }) => f);
+}

@@ -1,0 +1,43 @@
+/**
+ * The contract between rules and the card renderer. A rule is a pure function
+ * from the snapshot to at most one finding; it decides what fires, how loud,
+ * on which evidence and what to suggest. It never builds a card.
+ */
+import type { PatientSnapshot } from '../clinical/snapshot.js';
+
+/** The hooks this service answers. */
+export type Hook = 'patient-view' | 'order-select' | 'order-sign';
+
+/** CDS Hooks card indicator. */
+export type Indicator = 'info' | 'warning' | 'critical';
+
+/** What a suggestion should do; the renderer turns it into FHIR resources and actions. */
+export type SuggestionIntent =
+  | { readonly kind: 'order-iron-studies' }
+  | { readonly kind: 'order-ferric-carboxymaltose' }
+  | { readonly kind: 'order-iron-sucrose' }
+  | { readonly kind: 'delete-draft'; readonly reference: string; readonly display: string };
+
+/** The result of a rule that fired. */
+export interface Finding {
+  readonly ruleId: string;
+  readonly indicator: Indicator;
+  /** Values for the template's `{{placeholders}}`. Plain text; the renderer escapes them. */
+  readonly values: Readonly<Record<string, string>>;
+  /** The patient's own data the rule relied on, one line each, with dates and units. */
+  readonly evidence: readonly string[];
+  /** How derived values were computed (TSAT from iron/TIBC, unit conversions, daily doses). */
+  readonly computed: readonly string[];
+  /** Data that was missing, stale or unusable, and what the rule did without it. */
+  readonly missing: readonly string[];
+  readonly suggestions: readonly SuggestionIntent[];
+  /** A template variant to use instead of the default text (e.g. `non-rls-indication`). */
+  readonly variant?: string;
+}
+
+/** A clinical rule: a stable id, the hooks it runs on, and a pure evaluation. */
+export interface Rule {
+  readonly id: string;
+  readonly hooks: readonly Hook[];
+  readonly evaluate: (snapshot: PatientSnapshot, hook: Hook) => Finding | undefined;
+}
