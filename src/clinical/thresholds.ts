@@ -35,3 +35,21 @@ export const FERRIC_CARBOXYMALTOSE_DOSE_MG = { min: 750, max: 1000 } as const;
 
 /** Hours without iron-containing supplements before the iron studies are drawn. AASM 2025 good-practice statement [V]. */
 export const IRON_SUPPLEMENT_HOLD_HOURS = 24;
+
+/**
+ * The thresholds as card templates may quote them (`{{ferritinTarget}}` ...),
+ * so that card text never restates a number of its own.
+ */
+export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  ferritinTarget: String(FERRITIN_OPTIMIZED_ABOVE_NG_ML),
+  ferritinBorderlineUpper: String(FERRITIN_BORDERLINE_UPPER_NG_ML),
+  tsatTarget: String(TSAT_OPTIMIZED_AT_LEAST_PCT),
+  esrdFerritinBelow: String(ESRD_FERRITIN_BELOW_NG_ML),
+  esrdTsatBelow: String(ESRD_TSAT_BELOW_PCT),
+  labFreshnessMonths: String(LAB_FRESHNESS_MONTHS),
+  ironRecheckMin: String(IRON_RECHECK_MONTHS.min),
+  ironRecheckMax: String(IRON_RECHECK_MONTHS.max),
+  fcmDoseMin: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.min),
+  fcmDoseMax: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.max),
+  ironHoldHours: String(IRON_SUPPLEMENT_HOLD_HOURS),
+};

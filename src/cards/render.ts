@@ -1,0 +1,99 @@
+/**
+ * Finding + template → CDS Hooks card. The renderer decides nothing
+ * clinical: it fills the template with the finding's values, lists the
+ * evidence the rule gave, and turns suggestion intents into FHIR actions.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Finding, SuggestionIntent } from '../rules/types.js';
+import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
+import { THRESHOLD_PLACEHOLDERS } from '../clinical/thresholds.js';
+import type { CardTemplate } from './templates.js';
+import { ferricCarboxymaltoseOrder, ironStudyOrders, ironSucroseOrder } from './suggestion-resources.js';
+
+/** What the renderer needs besides the finding. */
+export interface RenderContext {
+  readonly patientId: string;
+  /** Public base URL of the service: source.topic and override-reason systems hang off it. */
+  readonly baseUrl: string;
+}
+
+const SUMMARY_MAX = 139;
+
+/** Escapes characters that would turn patient-supplied text into markdown or HTML. */
+export function escapeMarkdown(value: string): string {
+  return value.replace(/[\\`*_[\]<>|#~]/g, (c) => `\\${c}`);
+}
+
+/** Replaces `{{name}}` with values; an unknown placeholder is a template error. */
+export function fill(template: string, values: Readonly<Record<string, string>>, escape: boolean): string {
+  return template.replace(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`template placeholder {{${name}}} has no value`);
+    return escape ? escapeMarkdown(value) : value;
+  });
+}
+
+function section(title: string, lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `\n\n**${title}**\n\n${lines.map((l) => `- ${escapeMarkdown(l)}`).join('\n')}`;
+}
+
+function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
+  switch (intent.kind) {
+    case 'order-iron-studies':
+      return ironStudyOrders(patientId).map((resource) => ({
+        type: 'create',
+        description: `Order ${resource.code?.text ?? 'iron study'}`,
+        resource,
+      }));
+    case 'order-ferric-carboxymaltose':
+      return [{ type: 'create', description: 'Order IV ferric carboxymaltose 750 mg', resource: ferricCarboxymaltoseOrder(patientId) }];
+    case 'order-iron-sucrose':
+      return [{ type: 'create', description: 'Order IV iron sucrose', resource: ironSucroseOrder(patientId) }];
+    case 'delete-draft':
+      return [{ type: 'delete', description: `Remove the draft order for ${intent.display}`, resourceId: intent.reference }];
+  }
+}
+
+function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: RenderContext): Suggestion {
+  const text = template.suggestions?.[intent.kind];
+  if (!text) throw new Error(`template ${template.rule} has no suggestion text for "${intent.kind}"`);
+  const label = intent.kind === 'delete-draft' ? fill(text.label, { drug: intent.display }, false) : text.label;
+  return {
+    label,
+    uuid: randomUUID(),
+    ...(text.isRecommended ? { isRecommended: true } : {}),
+    actions: actionsFor(intent, ctx.patientId),
+  };
+}
+
+/** Renders one finding with its template. Throws only on a template/rule mismatch (a programming error). */
+export function renderCard(finding: Finding, template: CardTemplate, ctx: RenderContext): Card {
+  const variant = finding.variant ? template.variants?.[finding.variant] : undefined;
+  if (finding.variant && !variant) throw new Error(`template ${template.rule} has no variant "${finding.variant}"`);
+  const values = { ...THRESHOLD_PLACEHOLDERS, ...finding.values };
+  let summary = fill(variant?.summary ?? template.summary, values, false);
+  if ([...summary].length > SUMMARY_MAX) summary = `${[...summary].slice(0, SUMMARY_MAX - 1).join('')}…`;
+  const detail =
+    fill(variant?.detail ?? template.detail, values, true).trim() +
+    section("This patient's data", finding.evidence) +
+    section('How values were derived', finding.computed) +
+    section('Missing or not used', finding.missing);
+  const suggestions = finding.suggestions.map((s) => suggestionFor(s, template, ctx));
+  const overrideSystem = `${ctx.baseUrl}/override-reasons`;
+  return {
+    uuid: randomUUID(),
+    summary,
+    detail,
+    indicator: finding.indicator,
+    source: {
+      label: template.source.label,
+      url: template.source.url,
+      topic: { system: `${ctx.baseUrl}/rules`, code: finding.ruleId, display: template.title },
+    },
+    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: suggestions.length > 1 ? 'any' : 'at-most-one' } : {}),
+    ...(template.overrideReasons?.length
+      ? { overrideReasons: template.overrideReasons.map((r) => ({ system: overrideSystem, code: r.code, display: r.display })) }
+      : {}),
+    ...(template.links?.length ? { links: template.links.map((l) => ({ label: l.label, url: l.url, type: 'absolute' as const })) } : {}),
+  };
+}

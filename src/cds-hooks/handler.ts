@@ -1,0 +1,64 @@
+/**
+ * One service call, straight through: gather FHIR data → snapshot → rules →
+ * cards. No HTTP here: the route turns the outcome into a response.
+ */
+import { buildSnapshot } from '../clinical/snapshot.js';
+import { renderCard } from '../cards/render.js';
+import type { CardTemplate } from '../cards/templates.js';
+import { type MissingData, draftResources, gather } from '../fhir/gather.js';
+import { evaluate } from '../rules/index.js';
+import type { Card } from './types.js';
+import type { HookRequest } from './request.js';
+import { renderTemplate } from './request.js';
+import { type ServiceDefinition, prefetchOf } from './services.js';
+
+/** What the handler needs from its surroundings (configuration and the clock). */
+export interface HandlerDeps {
+  readonly templates: ReadonlyMap<string, CardTemplate>;
+  readonly baseUrl: string;
+  readonly fhirTimeoutMs: number;
+  readonly fhirMaxPages: number;
+  readonly now: () => Date;
+}
+
+/** The outcome of a call: cards, or the data that could not be obtained (→ 412). */
+export type HandlerOutcome =
+  | { readonly status: 200; readonly cards: Card[]; readonly ruleIds: string[]; readonly fhirRequests: number }
+  | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
+
+/** Handles one validated hook request for one service. */
+export async function handleHook(service: ServiceDefinition, request: HookRequest, deps: HandlerDeps): Promise<HandlerOutcome> {
+  const wanted = prefetchOf(service).map(({ key, query, required }) => ({
+    key,
+    query,
+    required,
+    url: renderTemplate(query.template, request.contextTokens),
+  }));
+  const result = await gather({
+    patientId: request.patientId,
+    wanted,
+    prefetch: request.prefetch,
+    fhir: request.fhirServer
+      ? {
+          baseUrl: request.fhirServer,
+          ...(request.accessToken ? { accessToken: request.accessToken } : {}),
+          timeoutMs: deps.fhirTimeoutMs,
+          maxPages: deps.fhirMaxPages,
+        }
+      : undefined,
+    draftResources: draftResources(request.draftOrders),
+  });
+  if (!result.ok) return { status: 412, missing: result.missing, fhirRequests: result.fhirRequests };
+
+  const snapshot = buildSnapshot(result.data, deps.now(), {
+    medicationRequests: request.draftMedicationRequests,
+    ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
+  });
+  const findings = evaluate(snapshot, request.hook);
+  const cards = findings.map((finding) => {
+    const template = deps.templates.get(finding.ruleId);
+    if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);
+    return renderCard(finding, template, { patientId: request.patientId, baseUrl: deps.baseUrl });
+  });
+  return { status: 200, cards, ruleIds: findings.map((f) => f.ruleId), fhirRequests: result.fhirRequests };
+}

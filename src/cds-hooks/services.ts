@@ -1,0 +1,107 @@
+/**
+ * The three CDS services: each one's discovery entry and the data its rules
+ * need, declared together. Discovery is generated from these definitions and
+ * the handler gathers exactly these keys, so the two cannot disagree.
+ *
+ * Service ids are part of the public contract (EHR registrations point at
+ * them): never rename one.
+ */
+import type { Hook } from '../rules/types.js';
+import { PREFETCH_QUERIES, type PrefetchKey, type PrefetchQuery } from './prefetch-catalog.js';
+
+/** A CDS service definition. */
+export interface ServiceDefinition {
+  readonly id: string;
+  readonly hook: Hook;
+  readonly title: string;
+  readonly description: string;
+  readonly usageRequirements: string;
+  /** Prefetch keys with whether the call can go ahead without them (412 when a required key cannot be had). */
+  readonly data: Readonly<Partial<Record<PrefetchKey, 'required' | 'optional'>>>;
+}
+
+const USAGE =
+  'Send prefetch for the listed keys, or fhirServer with fhirAuthorization (read scopes for Patient, Condition, ' +
+  'Observation, MedicationRequest, MedicationStatement and Medication) so the service can fetch what is missing. ' +
+  'Without an active restless legs syndrome diagnosis on the problem list the service returns no cards.';
+
+/** All services, in discovery order. */
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    id: 'rls-patient-view',
+    hook: 'patient-view',
+    title: 'Restless legs syndrome: iron and therapy review',
+    description:
+      'When a chart opens, checks a patient with restless legs syndrome against the AASM 2025 guideline: ' +
+      'whether iron studies are current and iron is optimized before any escalation, and which therapies need attention.',
+    usageRequirements: USAGE,
+    data: {
+      patient: 'optional',
+      conditions: 'required',
+      ironStudies: 'required',
+      irlsScores: 'optional',
+      medicationRequests: 'optional',
+      medicationStatements: 'optional',
+    },
+  },
+  {
+    id: 'rls-order-select',
+    hook: 'order-select',
+    title: 'Restless legs syndrome: order check',
+    description:
+      'As medication orders are selected for a patient with restless legs syndrome, flags drugs the AASM 2025 ' +
+      'guideline recommends against (cabergoline above all) and offers to remove the draft order.',
+    usageRequirements: USAGE,
+    data: {
+      patient: 'optional',
+      conditions: 'required',
+      ironStudies: 'optional',
+      irlsScores: 'optional',
+      medicationRequests: 'optional',
+      medicationStatements: 'optional',
+    },
+  },
+  {
+    id: 'rls-order-sign',
+    hook: 'order-sign',
+    title: 'Restless legs syndrome: signing check',
+    description:
+      'Before medication orders for a patient with restless legs syndrome are signed, re-checks every draft ' +
+      'against the AASM 2025 guideline and offers to remove orders for drugs it recommends against.',
+    usageRequirements: USAGE,
+    data: {
+      patient: 'optional',
+      conditions: 'required',
+      ironStudies: 'optional',
+      irlsScores: 'optional',
+      medicationRequests: 'optional',
+      medicationStatements: 'optional',
+    },
+  },
+];
+
+/** The prefetch keys of a service with their queries. */
+export function prefetchOf(service: ServiceDefinition): { key: PrefetchKey; query: PrefetchQuery; required: boolean }[] {
+  return (Object.keys(service.data) as PrefetchKey[]).map((key) => ({
+    key,
+    query: PREFETCH_QUERIES[key],
+    required: service.data[key] === 'required',
+  }));
+}
+
+/** The discovery document entry of a service. */
+export function discoveryEntry(service: ServiceDefinition): Record<string, unknown> {
+  return {
+    hook: service.hook,
+    id: service.id,
+    title: service.title,
+    description: service.description,
+    usageRequirements: service.usageRequirements,
+    prefetch: Object.fromEntries(prefetchOf(service).map(({ key, query }) => [key, query.template])),
+  };
+}
+
+/** Looks a service up by id. */
+export function findService(id: string): ServiceDefinition | undefined {
+  return SERVICES.find((s) => s.id === id);
+}

@@ -1,0 +1,229 @@
+/**
+ * Prefetch first, FHIR server for what is missing, 412 when neither works.
+ *
+ * CDS Hooks 2.0 prefetch semantics, per key:
+ * - key absent: the EHR did not (or could not) prefetch it: fetch it;
+ * - key `null`: the EHR knows there is no data: use nothing, fetch nothing;
+ * - an OperationOutcome, or a Bundle holding an error OperationOutcome: treat as not provided: fetch it;
+ * - a searchset Bundle with a `next` link: use it and follow the remaining pages.
+ * Every fetch of one call runs in parallel, each with its own timeout.
+ */
+import type {
+  Bundle,
+  Condition,
+  FhirResource,
+  Medication,
+  MedicationRequest,
+  MedicationStatement,
+  Observation,
+  Patient,
+  Reference,
+} from 'fhir/r4.js';
+import type { PatientData } from '../clinical/snapshot.js';
+import type { PrefetchKey, PrefetchQuery } from '../cds-hooks/prefetch-catalog.js';
+import { type FhirAccess, type FetchOutcome, runQuery } from './client.js';
+import { bundleResources, isFailure, isOfType, isResource, nextLink, refersToOtherPatient } from './resources.js';
+
+/** One prefetch key the service wants, with its rendered query. */
+export interface WantedKey {
+  readonly key: PrefetchKey;
+  readonly query: PrefetchQuery;
+  /** The template with the context tokens filled in (relative URL). */
+  readonly url: string;
+  readonly required: boolean;
+}
+
+/** A key that could be had neither from prefetch nor from the FHIR server. */
+export interface MissingData {
+  readonly key: PrefetchKey;
+  readonly description: string;
+  readonly template: string;
+  readonly reason: string;
+}
+
+/** What gathering produced: the data, or the required data that is missing (→ 412). */
+export type GatherResult =
+  | { readonly ok: true; readonly data: PatientData; readonly fhirRequests: number }
+  | { readonly ok: false; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
+
+/** Input to {@link gather}. */
+export interface GatherInput {
+  readonly patientId: string;
+  readonly wanted: readonly WantedKey[];
+  /** The request's prefetch object (already checked to be an object). */
+  readonly prefetch: Readonly<Record<string, unknown>> | undefined;
+  /** How to reach the FHIR server, when the request allows it. */
+  readonly fhir: FhirAccess | undefined;
+  /** Resources of the draftOrders Bundle: a medicationReference may point into it. */
+  readonly draftResources?: readonly FhirResource[];
+}
+
+/** Thrown for a prefetch value that is not JSON a FHIR client could send (400). */
+export class PrefetchShapeError extends Error {
+  constructor(readonly field: string) {
+    super(`${field} must be a FHIR resource, a Bundle or null`);
+  }
+}
+
+type Plan =
+  | { readonly kind: 'have'; readonly resources: FhirResource[]; readonly next?: string }
+  | { readonly kind: 'fetch'; readonly why: string };
+
+function plan(value: unknown, present: boolean, key: string): Plan {
+  if (!present) return { kind: 'fetch', why: 'not prefetched' };
+  if (value === null) return { kind: 'have', resources: [] };
+  if (!isResource(value)) throw new PrefetchShapeError(`prefetch.${key}`);
+  if (isFailure(value)) return { kind: 'fetch', why: 'prefetch reported an error' };
+  if (value.resourceType === 'Bundle') {
+    const next = nextLink(value);
+    return { kind: 'have', resources: bundleResources(value), ...(next ? { next } : {}) };
+  }
+  return { kind: 'have', resources: [value] };
+}
+
+function subjectOf(resource: FhirResource): Reference | undefined {
+  switch (resource.resourceType) {
+    case 'Condition':
+    case 'Observation':
+    case 'MedicationRequest':
+    case 'MedicationStatement':
+      return resource.subject;
+    default:
+      return undefined;
+  }
+}
+
+/** Indexes Medications under every reference form that can reach them (`Medication/id`, fullUrl). */
+function indexMedications(bundles: readonly unknown[], extra: readonly FhirResource[]): Map<string, Medication> {
+  const index = new Map<string, Medication>();
+  const add = (m: Medication, fullUrl?: string): void => {
+    if (m.id) index.set(`Medication/${m.id}`, m);
+    if (fullUrl) index.set(fullUrl, m);
+  };
+  for (const value of bundles) {
+    if (!isOfType(value, 'Bundle')) continue;
+    for (const entry of Array.isArray(value.entry) ? value.entry : []) {
+      if (isOfType(entry?.resource, 'Medication')) add(entry.resource, typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined);
+    }
+  }
+  for (const r of extra) if (r.resourceType === 'Medication') add(r);
+  return index;
+}
+
+function medicationRefs(resources: readonly FhirResource[]): string[] {
+  const refs = new Set<string>();
+  for (const r of resources) {
+    if (r.resourceType !== 'MedicationRequest' && r.resourceType !== 'MedicationStatement') continue;
+    const ref = r.medicationReference?.reference;
+    if (typeof ref === 'string' && ref && !ref.startsWith('#')) refs.add(ref);
+  }
+  return [...refs];
+}
+
+/** A relative `Medication/id` (or an absolute URL on the FHIR server) that can be read. */
+function readableMedicationRef(ref: string, fhir: FhirAccess): string | undefined {
+  if (/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
+  if (ref.startsWith(fhir.baseUrl.replace(/\/?$/, '/')) && /\/Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
+  return undefined;
+}
+
+/**
+ * Gathers the data for one call. Pure with respect to the request: network
+ * access goes only to `fhir.baseUrl`, and every failure becomes a value.
+ */
+export async function gather(input: GatherInput): Promise<GatherResult> {
+  const { wanted, prefetch, fhir, patientId } = input;
+  const prefetchValues = prefetch ?? {};
+  const plans = wanted.map((w) => ({
+    w,
+    plan: plan(prefetchValues[w.key], Object.prototype.hasOwnProperty.call(prefetchValues, w.key), w.key),
+  }));
+
+  let fhirRequests = 0;
+  const outcomes = await Promise.all(
+    plans.map(async ({ w, plan: p }): Promise<{ w: WantedKey; resources?: FhirResource[]; truncated?: boolean; reason?: string }> => {
+      if (p.kind === 'have' && !p.next) return { w, resources: p.resources };
+      if (!fhir) {
+        return p.kind === 'have'
+          ? { w, resources: p.resources, truncated: true }
+          : { w, reason: `${p.why} and no fhirServer was given` };
+      }
+      const outcome: FetchOutcome =
+        p.kind === 'have' && p.next ? await runQuery(fhir, p.next, 'search') : await runQuery(fhir, w.url, w.query.interaction);
+      fhirRequests += outcome.requests;
+      if (!outcome.ok) return { w, reason: `${p.kind === 'fetch' ? p.why : 'next page'}; FHIR server: ${outcome.reason}` };
+      const before = p.kind === 'have' ? p.resources : [];
+      return { w, resources: [...before, ...outcome.resources], truncated: outcome.truncated };
+    }),
+  );
+
+  const missing: MissingData[] = [];
+  const unavailable: string[] = [];
+  const collected: Record<PrefetchKey, FhirResource[]> = {
+    patient: [],
+    conditions: [],
+    ironStudies: [],
+    irlsScores: [],
+    medicationRequests: [],
+    medicationStatements: [],
+  };
+  for (const o of outcomes) {
+    if (o.resources) {
+      collected[o.w.key] = o.resources;
+      if (o.truncated) unavailable.push(`${o.w.query.description}: only part of the results could be read`);
+      continue;
+    }
+    const reason = o.reason ?? 'not available';
+    if (o.w.required) {
+      missing.push({ key: o.w.key, description: o.w.query.description, template: o.w.query.template, reason });
+    } else {
+      unavailable.push(`${o.w.query.description} could not be obtained`);
+    }
+  }
+  if (missing.length > 0) return { ok: false, missing, fhirRequests };
+
+  // Only this patient's resources, whatever the source sent.
+  const mine = (r: FhirResource): boolean => !refersToOtherPatient(subjectOf(r), patientId);
+  const all = Object.values(collected).flat().filter(mine);
+
+  const medications = indexMedications(Object.values(prefetchValues), [...all, ...(input.draftResources ?? [])]);
+  const unresolved = medicationRefs([...all, ...(input.draftResources ?? [])]).filter((ref) => !medications.has(ref));
+  if (unresolved.length > 0) {
+    if (fhir) {
+      const reads = await Promise.all(
+        unresolved.map(async (ref) => {
+          const url = readableMedicationRef(ref, fhir);
+          if (!url) return { ref, outcome: undefined };
+          const outcome = await runQuery(fhir, url, 'read');
+          fhirRequests += outcome.requests;
+          return { ref, outcome };
+        }),
+      );
+      for (const { ref, outcome } of reads) {
+        const med = outcome?.ok ? outcome.resources.find((r): r is Medication => r.resourceType === 'Medication') : undefined;
+        if (med) medications.set(ref, med);
+        else unavailable.push(`a referenced Medication could not be read (${ref.startsWith('urn:') ? 'bundle reference' : ref})`);
+      }
+    } else {
+      unavailable.push(`${unresolved.length} referenced Medication resource(s) were not included and no fhirServer was given`);
+    }
+  }
+
+  const patient = collected.patient.find((r): r is Patient => r.resourceType === 'Patient' && (!r.id || r.id === patientId));
+  const data: PatientData = {
+    patientId,
+    ...(patient ? { patient } : {}),
+    conditions: all.filter((r): r is Condition => r.resourceType === 'Condition'),
+    observations: all.filter((r): r is Observation => r.resourceType === 'Observation'),
+    medicationRequests: all.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'),
+    medicationStatements: all.filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement'),
+    medications,
+    unavailable,
+  };
+  return { ok: true, data, fhirRequests };
+}
+
+/** The resources of a draftOrders Bundle. */
+export function draftResources(bundle: Bundle | undefined): FhirResource[] {
+  return bundle ? bundleResources(bundle) : [];
+}
