@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from './cards/templates.js';
 import { loadConfig } from './config.js';
 import { loadStore } from './demo/fhir-store.js';
+import { daysSinceAnchor } from './demo/rebase.js';
 import { createLogger } from './logger.js';
 import { RULES } from './rules/index.js';
 
@@ -16,7 +17,7 @@ function main(): void {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const templates = loadTemplates(config.cardsDir ?? DEFAULT_CARDS_DIR, RULES.map((r) => r.id));
-  const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS) : undefined;
+  const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
   const app = createApp({ config, logger, templates, ...(demoStore ? { demoStore } : {}) });
   const server = app.listen(config.port, config.host, () => {
     logger.info({ url: config.publicUrl, production: config.production }, `CDS Hooks service listening: ${config.publicUrl}/cds-services`);

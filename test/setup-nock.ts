@@ -6,6 +6,7 @@ beforeAll(() => {
   nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host));
 });
 afterEach(() => {
+  nock.abortPendingRequests();
   nock.cleanAll();
 });
 afterAll(() => {

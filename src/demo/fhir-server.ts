@@ -5,8 +5,9 @@
  * of the FHIR fallback, which can make it page and demand a bearer token.
  */
 import express, { type Router } from 'express';
-import type { Bundle, FhirResource } from 'fhir/r4.js';
+import type { Bundle } from 'fhir/r4.js';
 import type { FhirStore } from './fhir-store.js';
+import { searchStore } from './search.js';
 import { outcome } from '../cds-hooks/errors.js';
 
 /** Options of the demo FHIR server. */
@@ -15,28 +16,6 @@ export interface DemoFhirOptions {
   readonly pageSize?: number;
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   readonly requiredToken?: string;
-}
-
-function subjectRef(r: FhirResource): string | undefined {
-  const subject = (r as { subject?: { reference?: unknown }; patient?: { reference?: unknown } }).subject ??
-    (r as { patient?: { reference?: unknown } }).patient;
-  return typeof subject?.reference === 'string' ? subject.reference : undefined;
-}
-
-function matchesPatient(r: FhirResource, patient: string): boolean {
-  const id = patient.replace(/^Patient\//, '');
-  const ref = subjectRef(r);
-  return ref === `Patient/${id}` || ref === `urn:uuid:${id}` || (ref?.endsWith(`/Patient/${id}`) ?? false);
-}
-
-function matchesCode(r: FhirResource, tokens: readonly string[]): boolean {
-  const codings = (r as { code?: { coding?: { system?: string; code?: string }[] } }).code?.coding ?? [];
-  return tokens.some((token) => {
-    const bar = token.indexOf('|');
-    const system = bar >= 0 ? token.slice(0, bar) : undefined;
-    const code = bar >= 0 ? token.slice(bar + 1) : token;
-    return codings.some((c) => c.code === code && (system === undefined || system === '' || c.system === system));
-  });
 }
 
 function param(value: unknown): string | undefined {
@@ -67,12 +46,10 @@ export function demoFhirRouter(store: FhirStore, options: DemoFhirOptions = {}):
   });
 
   router.get('/:type', (req, res) => {
-    const patient = param(req.query.patient) ?? param(req.query.subject);
-    const codes = param(req.query.code)?.split(',').filter(Boolean);
     const offset = Math.max(0, Number(param(req.query._offset) ?? 0) || 0);
-    const all = [...(store.get(req.params.type)?.values() ?? [])].filter(
-      (r) => (!patient || matchesPatient(r, patient)) && (!codes || matchesCode(r, codes)),
-    );
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') params.set(k, v);
+    const all = searchStore(store, req.params.type, params);
     const page = all.slice(offset, offset + pageSize);
     const self = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}/${req.params.type}`;
     const query = new URLSearchParams();

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import { bundleResources, isOfType } from '../fhir/resources.js';
+import { shiftDates } from './rebase.js';
 
 /** Resources by type, then by id. */
 export type FhirStore = ReadonlyMap<string, ReadonlyMap<string, FhirResource>>;
@@ -26,12 +27,12 @@ export function storeOf(resources: readonly FhirResource[]): FhirStore {
   return store;
 }
 
-/** Loads every `*.json` Bundle in a folder into a store. */
-export function loadStore(dir: string): FhirStore {
+/** Loads every `*.json` Bundle in a folder into a store, moving dates by `shiftDays` (see rebase.ts). */
+export function loadStore(dir: string, shiftDays = 0): FhirStore {
   const bundles: Bundle[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const json: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    if (isOfType(json, 'Bundle')) bundles.push(json);
+    if (isOfType(json, 'Bundle')) bundles.push(shiftDates(json, shiftDays));
   }
   return storeOf(bundles);
 }

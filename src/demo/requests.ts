@@ -1,0 +1,128 @@
+/**
+ * Ready-made hook requests for the fixture patients, with prefetch filled from
+ * the service's own templates, exactly as an EHR that honours every template
+ * would send them. `npm run fixtures` writes them to fhir-fixtures/requests/;
+ * a test checks that the committed files still match.
+ */
+import { createHash } from 'node:crypto';
+import type { Bundle, MedicationRequest } from 'fhir/r4.js';
+import { SYSTEM } from '../clinical/terminology.js';
+import { renderTemplate } from '../cds-hooks/request.js';
+import { type ServiceDefinition, SERVICES, prefetchOf } from '../cds-hooks/services.js';
+import type { FhirStore } from './fhir-store.js';
+import { queryStore } from './search.js';
+
+/** A stable UUID derived from a name, so regenerated fixtures do not change. */
+export function stableUuid(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function service(id: string): ServiceDefinition {
+  const found = SERVICES.find((s) => s.id === id);
+  if (!found) throw new Error(`unknown service ${id}`);
+  return found;
+}
+
+/** The full prefetch of a service for one patient. */
+export function prefetchFor(store: FhirStore, serviceId: string, patientId: string): Record<string, unknown> {
+  const tokens = { patientId, userId: 'Practitioner/demo-prescriber' };
+  return Object.fromEntries(
+    prefetchOf(service(serviceId)).map(({ key, query }) => [key, queryStore(store, renderTemplate(query.template, tokens))]),
+  );
+}
+
+/** A draft MedicationRequest for the order hooks. */
+export function draftOrder(options: {
+  id: string;
+  patientId: string;
+  rxcui: string;
+  display: string;
+  doseMg: number;
+  timingCode: string;
+  reasonText?: string;
+}): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: options.id,
+    status: 'draft',
+    intent: 'order',
+    medicationCodeableConcept: {
+      coding: [{ system: SYSTEM.rxnorm, code: options.rxcui, display: options.display }],
+      text: options.display,
+    },
+    subject: { reference: `Patient/${options.patientId}` },
+    dosageInstruction: [
+      {
+        text: `${options.doseMg} mg ${options.timingCode}`,
+        timing: { code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: options.timingCode }] } },
+        doseAndRate: [{ doseQuantity: { value: options.doseMg, unit: 'mg', system: SYSTEM.ucum, code: 'mg' } }],
+      },
+    ],
+    ...(options.reasonText ? { reasonCode: [{ text: options.reasonText }] } : {}),
+  };
+}
+
+/** A patient-view request with full prefetch. */
+export function patientViewRequest(store: FhirStore, patientId: string): Record<string, unknown> {
+  return {
+    hookInstance: stableUuid(`patient-view/${patientId}`),
+    hook: 'patient-view',
+    context: { userId: 'Practitioner/demo-prescriber', patientId },
+    prefetch: prefetchFor(store, 'rls-patient-view', patientId),
+  };
+}
+
+/** An order-select or order-sign request with full prefetch and the given drafts. */
+export function orderRequest(
+  store: FhirStore,
+  hook: 'order-select' | 'order-sign',
+  patientId: string,
+  drafts: readonly MedicationRequest[],
+  selections?: readonly string[],
+): Record<string, unknown> {
+  const draftOrders: Bundle = {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: drafts.map((resource) => ({ resource })),
+  };
+  return {
+    hookInstance: stableUuid(`${hook}/${patientId}/${drafts.map((d) => d.id).join(',')}/${(selections ?? []).join(',')}`),
+    hook,
+    context: {
+      userId: 'Practitioner/demo-prescriber',
+      patientId,
+      ...(hook === 'order-select' ? { selections: selections ?? drafts.map((d) => `MedicationRequest/${d.id ?? ''}`) } : {}),
+      draftOrders,
+    },
+    prefetch: prefetchFor(store, hook === 'order-select' ? 'rls-order-select' : 'rls-order-sign', patientId),
+  };
+}
+
+/** Every ready request, by file name. */
+export function allFixtureRequests(store: FhirStore): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const patientId of [...(store.get('Patient')?.keys() ?? [])].sort()) {
+    out[`patient-view--${patientId}.json`] = patientViewRequest(store, patientId);
+  }
+  const patientId = 'rls-good-iron';
+  const cabergoline = draftOrder({ id: 'draft-cabergoline', patientId, rxcui: '199703', display: 'cabergoline 0.5 MG Oral Tablet', doseMg: 0.5, timingCode: 'QD' });
+  const forProlactin = draftOrder({
+    id: 'draft-cabergoline-prolactinoma',
+    patientId,
+    rxcui: '199703',
+    display: 'cabergoline 0.5 MG Oral Tablet',
+    doseMg: 0.25,
+    timingCode: 'BID',
+    reasonText: 'Hyperprolactinemia',
+  });
+  const gabapentin = draftOrder({ id: 'draft-gabapentin', patientId, rxcui: '310431', display: 'gabapentin 300 MG Oral Capsule', doseMg: 300, timingCode: 'TID' });
+  out['order-select--cabergoline.json'] = orderRequest(store, 'order-select', patientId, [cabergoline]);
+  out['order-sign--cabergoline.json'] = orderRequest(store, 'order-sign', patientId, [cabergoline]);
+  out['order-select--cabergoline-for-hyperprolactinemia.json'] = orderRequest(store, 'order-select', patientId, [forProlactin]);
+  out['order-select--cabergoline-not-selected.json'] = orderRequest(store, 'order-select', patientId, [cabergoline, gabapentin], [
+    'MedicationRequest/draft-gabapentin',
+  ]);
+  out['order-sign--gabapentin.json'] = orderRequest(store, 'order-sign', patientId, [gabapentin]);
+  return out;
+}
