@@ -30,13 +30,13 @@ export function fixtureStore(): FhirStore {
 export const templates = loadTemplates(DEFAULT_CARDS_DIR, RULES.map((r) => r.id));
 
 /** Builds the app as production code does, with test settings. */
-export function testApp(env: Record<string, string> = {}, demoStore?: FhirStore): Express {
+export function testApp(env: Record<string, string> = {}, demoStore?: FhirStore, now: Date = NOW): Express {
   const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: BASE_URL, FHIR_TIMEOUT_MS: '1000', ...env });
   return createApp({
     config,
     logger: pino({ level: 'silent' }),
     templates,
-    now: () => NOW,
+    now: () => now,
     ...(demoStore ? { demoStore } : {}),
   });
 }
