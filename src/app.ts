@@ -88,7 +88,14 @@ export function createApp(deps: AppDeps): Express {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (result.status === 412) {
         logger.info(
-          { hookInstance, service: service.id, status: 412, ms, missing: result.missing.map((m) => m.key), fhirRequests: result.fhirRequests },
+          {
+            hookInstance,
+            service: service.id,
+            status: 412,
+            ms,
+            missing: result.missing.map((m) => m.key),
+            fhirRequests: result.fhirRequests,
+          },
           'hook call: required data missing',
         );
         res.status(412).json({
@@ -103,7 +110,14 @@ export function createApp(deps: AppDeps): Express {
         return;
       }
       logger.info(
-        { hookInstance, service: service.id, status: 200, ms, cards: result.ruleIds, fhirRequests: result.fhirRequests },
+        {
+          hookInstance,
+          service: service.id,
+          status: 200,
+          ms,
+          cards: result.ruleIds,
+          fhirRequests: result.fhirRequests,
+        },
         'hook call',
       );
       res.json({ cards: result.cards });
@@ -170,7 +184,10 @@ export function createApp(deps: AppDeps): Express {
       res.status(e.status).json(outcome('invalid', 'the request could not be read'));
       return;
     }
-    logger.error({ path: req.path, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unhandled error');
+    logger.error(
+      { path: req.path, err: { name: (error as Error)?.name, message: (error as Error)?.message } },
+      'unhandled error',
+    );
     res.status(500).json(outcome('exception', 'internal error; the request was not processed'));
   };
   app.use(onError);

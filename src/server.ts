@@ -16,13 +16,21 @@ const FIXTURE_PATIENTS = fileURLToPath(new URL('../fhir-fixtures/patients/', imp
 function main(): void {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const templates = loadTemplates(config.cardsDir ?? DEFAULT_CARDS_DIR, RULES.map((r) => r.id));
+  const templates = loadTemplates(
+    config.cardsDir ?? DEFAULT_CARDS_DIR,
+    RULES.map((r) => r.id),
+  );
   const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
   const app = createApp({ config, logger, templates, ...(demoStore ? { demoStore } : {}) });
   const server = app.listen(config.port, config.host, () => {
-    logger.info({ url: config.publicUrl, production: config.production }, `CDS Hooks service listening: ${config.publicUrl}/cds-services`);
+    logger.info(
+      { url: config.publicUrl, production: config.production },
+      `CDS Hooks service listening: ${config.publicUrl}/cds-services`,
+    );
     if (demoStore) {
-      logger.info(`demo FHIR server with the fixture patients: ${config.publicUrl}/demo/fhir (not for production use)`);
+      logger.info(
+        `demo FHIR server with the fixture patients: ${config.publicUrl}/demo/fhir (not for production use)`,
+      );
     }
   });
   const shutdown = (signal: string): void => {

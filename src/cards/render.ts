@@ -34,7 +34,9 @@ export function fill(template: string, values: Readonly<Record<string, string>>,
 }
 
 function section(title: string, lines: readonly string[]): string {
-  return lines.length === 0 ? '' : `\n\n**${title}**\n\n${lines.map((l) => `- ${escapeMarkdown(l)}`).join('\n')}`;
+  return lines.length === 0
+    ? ''
+    : `\n\n**${title}**\n\n${lines.map((l) => `- ${escapeMarkdown(l)}`).join('\n')}`;
 }
 
 function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
@@ -46,18 +48,33 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
         resource,
       }));
     case 'order-ferric-carboxymaltose':
-      return [{ type: 'create', description: 'Order IV ferric carboxymaltose 750 mg', resource: ferricCarboxymaltoseOrder(patientId) }];
+      return [
+        {
+          type: 'create',
+          description: 'Order IV ferric carboxymaltose 750 mg',
+          resource: ferricCarboxymaltoseOrder(patientId),
+        },
+      ];
     case 'order-iron-sucrose':
-      return [{ type: 'create', description: 'Order IV iron sucrose', resource: ironSucroseOrder(patientId) }];
+      return [
+        { type: 'create', description: 'Order IV iron sucrose', resource: ironSucroseOrder(patientId) },
+      ];
     case 'delete-draft':
-      return [{ type: 'delete', description: `Remove the draft order for ${intent.display}`, resourceId: intent.reference }];
+      return [
+        {
+          type: 'delete',
+          description: `Remove the draft order for ${intent.display}`,
+          resourceId: intent.reference,
+        },
+      ];
   }
 }
 
 function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: RenderContext): Suggestion {
   const text = template.suggestions?.[intent.kind];
   if (!text) throw new Error(`template ${template.rule} has no suggestion text for "${intent.kind}"`);
-  const label = intent.kind === 'delete-draft' ? fill(text.label, { drug: intent.display }, false) : text.label;
+  const label =
+    intent.kind === 'delete-draft' ? fill(text.label, { drug: intent.display }, false) : text.label;
   return {
     label,
     uuid: randomUUID(),
@@ -69,7 +86,8 @@ function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: Re
 /** Renders one finding with its template. Throws only on a template/rule mismatch (a programming error). */
 export function renderCard(finding: Finding, template: CardTemplate, ctx: RenderContext): Card {
   const variant = finding.variant ? template.variants?.[finding.variant] : undefined;
-  if (finding.variant && !variant) throw new Error(`template ${template.rule} has no variant "${finding.variant}"`);
+  if (finding.variant && !variant)
+    throw new Error(`template ${template.rule} has no variant "${finding.variant}"`);
   const values = { ...THRESHOLD_PLACEHOLDERS, ...finding.values };
   let summary = fill(variant?.summary ?? template.summary, values, false);
   if ([...summary].length > SUMMARY_MAX) summary = `${[...summary].slice(0, SUMMARY_MAX - 1).join('')}…`;
@@ -90,10 +108,20 @@ export function renderCard(finding: Finding, template: CardTemplate, ctx: Render
       url: template.source.url,
       topic: { system: `${ctx.baseUrl}/rules`, code: finding.ruleId, display: template.title },
     },
-    ...(suggestions.length > 0 ? { suggestions, selectionBehavior: suggestions.length > 1 ? 'any' : 'at-most-one' } : {}),
-    ...(template.overrideReasons?.length
-      ? { overrideReasons: template.overrideReasons.map((r) => ({ system: overrideSystem, code: r.code, display: r.display })) }
+    ...(suggestions.length > 0
+      ? { suggestions, selectionBehavior: suggestions.length > 1 ? 'any' : 'at-most-one' }
       : {}),
-    ...(template.links?.length ? { links: template.links.map((l) => ({ label: l.label, url: l.url, type: 'absolute' as const })) } : {}),
+    ...(template.overrideReasons?.length
+      ? {
+          overrideReasons: template.overrideReasons.map((r) => ({
+            system: overrideSystem,
+            code: r.code,
+            display: r.display,
+          })),
+        }
+      : {}),
+    ...(template.links?.length
+      ? { links: template.links.map((l) => ({ label: l.label, url: l.url, type: 'absolute' as const })) }
+      : {}),
   };
 }

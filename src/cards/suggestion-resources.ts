@@ -7,7 +7,9 @@ import { product } from '../clinical/drug-catalog.js';
 import { IRON_STUDY_ORDER, RLS, SYSTEM } from '../clinical/terminology.js';
 import { FERRIC_CARBOXYMALTOSE_DOSE_MG, IRON_SUPPLEMENT_HOLD_HOURS } from '../clinical/thresholds.js';
 
-const rlsReason = [{ coding: RLS.codes.map((c) => ({ system: c.system, code: c.code, display: c.display })) }];
+const rlsReason = [
+  { coding: RLS.codes.map((c) => ({ system: c.system, code: c.code, display: c.display })) },
+];
 
 /** Draft ServiceRequests for ferritin, serum iron, TIBC and TSAT, drawn in the morning, fasting, off iron for 24 h. */
 export function ironStudyOrders(patientId: string): ServiceRequest[] {
@@ -22,13 +24,20 @@ export function ironStudyOrders(patientId: string): ServiceRequest[] {
   }));
 }
 
-function ivIronOrder(patientId: string, rxcui: string, dosage: MedicationRequest['dosageInstruction']): MedicationRequest {
+function ivIronOrder(
+  patientId: string,
+  rxcui: string,
+  dosage: MedicationRequest['dosageInstruction'],
+): MedicationRequest {
   const p = product(rxcui);
   return {
     resourceType: 'MedicationRequest',
     status: 'draft',
     intent: 'order',
-    medicationCodeableConcept: { coding: [{ system: SYSTEM.rxnorm, code: p.rxcui, display: p.display }], text: p.display },
+    medicationCodeableConcept: {
+      coding: [{ system: SYSTEM.rxnorm, code: p.rxcui, display: p.display }],
+      text: p.display,
+    },
     subject: { reference: `Patient/${patientId}` },
     reasonCode: rlsReason,
     ...(dosage ? { dosageInstruction: dosage } : {}),
@@ -51,6 +60,9 @@ export function ferricCarboxymaltoseOrder(patientId: string): MedicationRequest 
 /** Draft order: IV iron sucrose 100 mg/5 mL; the course follows the dialysis unit's protocol (no dose is assumed). */
 export function ironSucroseOrder(patientId: string): MedicationRequest {
   return ivIronOrder(patientId, '1741267', [
-    { text: 'Intravenous, with dialysis; dose and number of doses per the dialysis unit protocol', route: { text: 'intravenous' } },
+    {
+      text: 'Intravenous, with dialysis; dose and number of doses per the dialysis unit protocol',
+      route: { text: 'intravenous' },
+    },
   ]);
 }

@@ -14,7 +14,9 @@ const text = z.string().trim().min(1);
 
 const coding = z.object({ code: text, display: text }).strict();
 
-const suggestionText = z.object({ label: text, description: text.optional(), isRecommended: z.boolean().optional() }).strict();
+const suggestionText = z
+  .object({ label: text, description: text.optional(), isRecommended: z.boolean().optional() })
+  .strict();
 
 const variant = z.object({ summary: text.optional(), detail: text.optional() }).strict();
 
@@ -46,7 +48,9 @@ export const DEFAULT_CARDS_DIR = fileURLToPath(new URL('../../cards/', import.me
 export function loadTemplates(dir: string, ruleIds: readonly string[]): ReadonlyMap<string, CardTemplate> {
   const templates = new Map<string, CardTemplate>();
   const problems: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     let raw: unknown;
     try {
       raw = parse(readFileSync(join(dir, file), 'utf8'));
@@ -56,16 +60,20 @@ export function loadTemplates(dir: string, ruleIds: readonly string[]): Readonly
     }
     const result = CardTemplateSchema.safeParse(raw);
     if (!result.success) {
-      for (const issue of result.error.issues) problems.push(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      for (const issue of result.error.issues)
+        problems.push(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
       continue;
     }
     const template = result.data;
-    if (`${template.rule}.yaml` !== file) problems.push(`${file}: rule "${template.rule}" must be in ${template.rule}.yaml`);
+    if (`${template.rule}.yaml` !== file)
+      problems.push(`${file}: rule "${template.rule}" must be in ${template.rule}.yaml`);
     if (!ruleIds.includes(template.rule)) problems.push(`${file}: no rule has the id "${template.rule}"`);
     if ([...template.summary].length >= 140) problems.push(`${file}: summary must be under 140 characters`);
     templates.set(template.rule, template);
   }
-  for (const id of ruleIds) if (!templates.has(id)) problems.push(`rule "${id}" has no card template (${id}.yaml)`);
-  if (problems.length > 0) throw new Error(`card templates in ${dir} are invalid:\n- ${problems.join('\n- ')}`);
+  for (const id of ruleIds)
+    if (!templates.has(id)) problems.push(`rule "${id}" has no card template (${id}.yaml)`);
+  if (problems.length > 0)
+    throw new Error(`card templates in ${dir} are invalid:\n- ${problems.join('\n- ')}`);
   return templates;
 }

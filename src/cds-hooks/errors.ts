@@ -6,7 +6,11 @@
 import type { OperationOutcome } from 'fhir/r4.js';
 
 /** An OperationOutcome with one error issue. */
-export function outcome(code: OperationOutcome['issue'][number]['code'], diagnostics: string, expression?: string): OperationOutcome {
+export function outcome(
+  code: OperationOutcome['issue'][number]['code'],
+  diagnostics: string,
+  expression?: string,
+): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
     issue: [{ severity: 'error', code, diagnostics, ...(expression ? { expression: [expression] } : {}) }],

@@ -23,11 +23,20 @@ export interface HandlerDeps {
 
 /** The outcome of a call: cards, or the data that could not be obtained (→ 412). */
 export type HandlerOutcome =
-  | { readonly status: 200; readonly cards: Card[]; readonly ruleIds: string[]; readonly fhirRequests: number }
+  | {
+      readonly status: 200;
+      readonly cards: Card[];
+      readonly ruleIds: string[];
+      readonly fhirRequests: number;
+    }
   | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
 
 /** Handles one validated hook request for one service. */
-export async function handleHook(service: ServiceDefinition, request: HookRequest, deps: HandlerDeps): Promise<HandlerOutcome> {
+export async function handleHook(
+  service: ServiceDefinition,
+  request: HookRequest,
+  deps: HandlerDeps,
+): Promise<HandlerOutcome> {
   const wanted = prefetchOf(service).map(({ key, query, required }) => ({
     key,
     query,

@@ -10,16 +10,13 @@ import { IRLS_TOTAL, IRON_STUDY_CODES } from '../clinical/terminology.js';
 
 /** Where a prefetch key's resources go in the gathered data. */
 export type PrefetchTarget =
-  | 'patient'
-  | 'conditions'
-  | 'observations'
-  | 'medicationRequests'
-  | 'medicationStatements';
+  'patient' | 'conditions' | 'observations' | 'medicationRequests' | 'medicationStatements';
 
 /** One prefetch query: the template and what it is for. */
 export interface PrefetchQuery {
   readonly template: string;
-  readonly resourceType: 'Patient' | 'Condition' | 'Observation' | 'MedicationRequest' | 'MedicationStatement';
+  readonly resourceType:
+    'Patient' | 'Condition' | 'Observation' | 'MedicationRequest' | 'MedicationStatement';
   /** `read` returns one resource (or nothing); `search` returns a searchset Bundle. */
   readonly interaction: 'read' | 'search';
   readonly target: PrefetchTarget;

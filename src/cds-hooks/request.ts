@@ -22,7 +22,10 @@ const fhirAuthorization = z
   .loose();
 
 const bundle = z
-  .object({ resourceType: z.literal('Bundle', 'must be a FHIR Bundle'), entry: z.array(z.unknown()).optional() })
+  .object({
+    resourceType: z.literal('Bundle', 'must be a FHIR Bundle'),
+    entry: z.array(z.unknown()).optional(),
+  })
   .loose();
 
 const baseContext = z
@@ -47,7 +50,10 @@ export const HookRequestSchema = z
 
 const CONTEXT_SCHEMAS = {
   'patient-view': baseContext,
-  'order-select': baseContext.extend({ selections: z.array(nonEmpty, 'must be an array of references'), draftOrders: bundle }),
+  'order-select': baseContext.extend({
+    selections: z.array(nonEmpty, 'must be an array of references'),
+    draftOrders: bundle,
+  }),
   'order-sign': baseContext.extend({ draftOrders: bundle }),
 } as const;
 
@@ -94,20 +100,26 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
   const parsed = HookRequestSchema.safeParse(body);
   if (!parsed.success) throw firstIssue(parsed.error, '');
   const r = parsed.data;
-  if (r.hook !== expectedHook) throw new ValidationError('hook', `"${r.hook}" does not match this service's hook (${expectedHook})`);
+  if (r.hook !== expectedHook)
+    throw new ValidationError('hook', `"${r.hook}" does not match this service's hook (${expectedHook})`);
   const context = CONTEXT_SCHEMAS[expectedHook].safeParse(r.context);
   if (!context.success) throw firstIssue(context.error, 'context');
   const ctx = context.data as z.infer<typeof baseContext> & { selections?: string[]; draftOrders?: Bundle };
   const patientId = normalizePatientId(ctx.patientId.trim());
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId)) {
-    throw new ValidationError('context.patientId', 'must be a FHIR id (letters, digits, "-" and ".", at most 64)');
+    throw new ValidationError(
+      'context.patientId',
+      'must be a FHIR id (letters, digits, "-" and ".", at most 64)',
+    );
   }
   const contextTokens: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.context)) if (typeof v === 'string') contextTokens[k] = v;
   contextTokens.patientId = patientId;
   const draftOrders = ctx.draftOrders;
   const draftMedicationRequests = (Array.isArray(draftOrders?.entry) ? draftOrders.entry : [])
-    .map((e: unknown) => (typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined))
+    .map((e: unknown) =>
+      typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined,
+    )
     .filter((res): res is MedicationRequest => isOfType(res, 'MedicationRequest'));
   return {
     hook: expectedHook,
@@ -131,7 +143,10 @@ const feedbackEntry = z
     acceptedSuggestions: z.array(z.object({ id: nonEmpty }).loose(), 'must be an array').optional(),
     overrideReason: z
       .object({
-        reason: z.object({ code: nonEmpty, system: z.string().optional(), display: z.string().optional() }).loose().optional(),
+        reason: z
+          .object({ code: nonEmpty, system: z.string().optional(), display: z.string().optional() })
+          .loose()
+          .optional(),
         userComment: z.string().optional(),
       })
       .loose()
@@ -145,7 +160,9 @@ const feedbackEntry = z
   });
 
 /** The feedback body: `{ feedback: [...] }`. */
-export const FeedbackSchema = z.object({ feedback: z.array(feedbackEntry, 'must be an array').min(1, 'must not be empty') }).loose();
+export const FeedbackSchema = z
+  .object({ feedback: z.array(feedbackEntry, 'must be an array').min(1, 'must not be empty') })
+  .loose();
 
 /** One validated feedback entry. */
 export type FeedbackEntry = z.infer<typeof feedbackEntry>;

@@ -81,7 +81,9 @@ export const SERVICES: readonly ServiceDefinition[] = [
 ];
 
 /** The prefetch keys of a service with their queries. */
-export function prefetchOf(service: ServiceDefinition): { key: PrefetchKey; query: PrefetchQuery; required: boolean }[] {
+export function prefetchOf(
+  service: ServiceDefinition,
+): { key: PrefetchKey; query: PrefetchQuery; required: boolean }[] {
   return (Object.keys(service.data) as PrefetchKey[]).map((key) => ({
     key,
     query: PREFETCH_QUERIES[key],

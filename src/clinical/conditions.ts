@@ -63,7 +63,10 @@ export function matchConcept(
  * The most recent active condition of the value set, or undefined.
  * Conditions that are resolved, refuted or entered in error never count.
  */
-export function findActiveCondition(conditions: readonly Condition[], vs: CompiledValueSet): ConditionFact | undefined {
+export function findActiveCondition(
+  conditions: readonly Condition[],
+  vs: CompiledValueSet,
+): ConditionFact | undefined {
   let found: ConditionFact | undefined;
   for (const condition of conditions) {
     if (!isConditionActive(condition)) continue;

@@ -10,7 +10,11 @@ import type { Product } from './drug-catalog.js';
 
 /** The outcome of a daily-dose computation. */
 export type DailyDose =
-  | { readonly known: true; readonly mgPerDay: number; /** how it was computed, for the card */ readonly how: string }
+  | {
+      readonly known: true;
+      readonly mgPerDay: number;
+      /** how it was computed, for the card */ readonly how: string;
+    }
   | { readonly known: false; readonly reason: string };
 
 /** Strength of one dose unit (tablet, mL, patch), when the product tells it. */
@@ -26,7 +30,7 @@ const MASS_TO_MG: Readonly<Record<string, number>> = {
   g: 1000,
   ug: 0.001,
   mcg: 0.001,
-  'µg': 0.001,
+  µg: 0.001,
 };
 
 const COUNT_UNITS = new Set([
@@ -71,7 +75,9 @@ const TIMING_CODES: Readonly<Record<string, number>> = {
 const PERIOD_UNIT_DAYS: Readonly<Record<string, number>> = { h: 1 / 24, d: 1, wk: 7 };
 
 /** Administrations per day from a Timing, or a reason it cannot be read. */
-export function administrationsPerDay(timing: Timing | undefined): { perDay: number; how: string } | { reason: string } {
+export function administrationsPerDay(
+  timing: Timing | undefined,
+): { perDay: number; how: string } | { reason: string } {
   const repeat = timing?.repeat;
   if (repeat && (repeat.frequency !== undefined || repeat.period !== undefined)) {
     const frequency = repeat.frequencyMax ?? repeat.frequency ?? 1;
@@ -97,7 +103,8 @@ export function administrationsPerDay(timing: Timing | undefined): { perDay: num
     }
   }
   if (repeat?.when?.length) return { perDay: repeat.when.length, how: `at ${repeat.when.join(', ')}` };
-  if (repeat?.timeOfDay?.length) return { perDay: repeat.timeOfDay.length, how: `at ${repeat.timeOfDay.join(', ')}` };
+  if (repeat?.timeOfDay?.length)
+    return { perDay: repeat.timeOfDay.length, how: `at ${repeat.timeOfDay.join(', ')}` };
   return { reason: 'no frequency' };
 }
 
@@ -106,23 +113,30 @@ function unitOf(q: Quantity): string {
 }
 
 /** One administration's dose in mg, or a reason. Uses the product strength for tablet, mL and patch doses. */
-export function doseMg(q: Quantity | undefined, strength: Strength | undefined): { mg: number; how: string } | { reason: string } {
-  if (typeof q?.value !== 'number' || !Number.isFinite(q.value) || q.value < 0) return { reason: 'no dose quantity' };
+export function doseMg(
+  q: Quantity | undefined,
+  strength: Strength | undefined,
+): { mg: number; how: string } | { reason: string } {
+  if (typeof q?.value !== 'number' || !Number.isFinite(q.value) || q.value < 0)
+    return { reason: 'no dose quantity' };
   const unit = unitOf(q);
   if (!unit) return { reason: 'dose has no unit' };
   const mass = MASS_TO_MG[unit];
   if (mass !== undefined) return { mg: q.value * mass, how: `${q.value} ${q.unit ?? unit}` };
   if (COUNT_UNITS.has(unit)) {
-    if (!strength || strength.basis !== 'unit') return { reason: `dose in ${unit} but the strength per ${unit} is unknown` };
+    if (!strength || strength.basis !== 'unit')
+      return { reason: `dose in ${unit} but the strength per ${unit} is unknown` };
     return { mg: q.value * strength.mg, how: `${q.value} × ${strength.mg} mg (${strength.from})` };
   }
   const ml = VOLUME_TO_ML[unit];
   if (ml !== undefined) {
-    if (!strength || strength.basis !== 'per-mL') return { reason: 'dose in mL but the concentration is unknown' };
+    if (!strength || strength.basis !== 'per-mL')
+      return { reason: 'dose in mL but the concentration is unknown' };
     return { mg: q.value * ml * strength.mg, how: `${q.value} mL × ${strength.mg} mg/mL (${strength.from})` };
   }
   if (PATCH_UNITS.has(unit)) {
-    if (!strength || strength.basis !== 'per-24h') return { reason: 'patch dose but the patch strength is unknown' };
+    if (!strength || strength.basis !== 'per-24h')
+      return { reason: 'patch dose but the patch strength is unknown' };
     return { mg: q.value * strength.mg, how: `${q.value} × ${strength.mg} mg/24 h patch (${strength.from})` };
   }
   return { reason: `dose unit "${q.unit ?? unit}" is not supported` };
@@ -144,7 +158,8 @@ function oneLine(dosage: Dosage, strength: Strength | undefined): DailyDose {
     return { known: true, mgPerDay: strength.mg, how: `one ${strength.mg} mg/24 h patch (${strength.from})` };
   }
   const dose = doseMg(q, strength);
-  if ('reason' in dose) return { known: false, reason: dosage.text && !q ? 'dose given only as free text' : dose.reason };
+  if ('reason' in dose)
+    return { known: false, reason: dosage.text && !q ? 'dose given only as free text' : dose.reason };
   if (strength?.basis === 'per-24h' && PATCH_UNITS.has(unitOf(q as Quantity))) {
     // A patch is worn for 24 h: the frequency is one application per day unless timing says otherwise.
     const timing = administrationsPerDay(dosage.timing);
@@ -193,13 +208,13 @@ export function dailyDose(dosages: readonly Dosage[] | undefined, strength: Stre
  */
 export function strengthFromText(text: string | undefined): Omit<Strength, 'from'> | undefined {
   if (!text) return undefined;
-  const perHour = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\s*\/\s*(?:hr|h|hour)\b/gi)];
-  if (perHour.length === 1 && perHour[0]) return { mg: Number(perHour[0][1]) * 24, basis: 'per-24h' };
-  const per24h = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\s*\/\s*24\s*(?:hr|h|hours?)\b/gi)];
-  if (per24h.length === 1 && per24h[0]) return { mg: Number(per24h[0][1]), basis: 'per-24h' };
-  const perMl = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\s*\/\s*ml\b/gi)];
-  if (perMl.length === 1 && perMl[0]) return { mg: Number(perMl[0][1]), basis: 'per-mL' };
-  const plain = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\b(?!\s*\/)/gi)];
-  if (plain.length === 1 && plain[0]) return { mg: Number(plain[0][1]), basis: 'unit' };
-  return undefined;
+  const all = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\b(\s*\/\s*(24\s*(?:hr|h|hours?)|hr|h|hour|ml)\b)?/gi)];
+  // Two strengths (a combination product such as carbidopa/levodopa): the text does not say which one is meant.
+  if (all.length !== 1 || !all[0]) return undefined;
+  const mg = Number(all[0][1]);
+  const per = (all[0][3] ?? '').toLowerCase().replace(/\s+/g, '');
+  if (per === '') return { mg, basis: 'unit' };
+  if (per === 'ml') return { mg, basis: 'per-mL' };
+  if (per.startsWith('24')) return { mg, basis: 'per-24h' };
+  return { mg: mg * 24, basis: 'per-24h' };
 }

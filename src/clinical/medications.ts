@@ -3,7 +3,14 @@
  * ingredient, which class, the daily dose in mg where computable, status and
  * start date.
  */
-import type { CodeableConcept, Dosage, Medication, MedicationRequest, MedicationStatement, Reference } from 'fhir/r4.js';
+import type {
+  CodeableConcept,
+  Dosage,
+  Medication,
+  MedicationRequest,
+  MedicationStatement,
+  Reference,
+} from 'fhir/r4.js';
 import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
 import { type DailyDose, type Strength, dailyDose, strengthFromText } from './dose.js';
 import { parseFhirTime } from './time.js';
@@ -42,7 +49,10 @@ function resolveReference(
     const id = r.slice(1);
     return (contained ?? []).find(
       (c): c is Medication =>
-        typeof c === 'object' && c !== null && (c as Medication).resourceType === 'Medication' && (c as Medication).id === id,
+        typeof c === 'object' &&
+        c !== null &&
+        (c as Medication).resourceType === 'Medication' &&
+        (c as Medication).id === id,
     );
   }
   return resolve(r);
@@ -56,7 +66,10 @@ interface Identified {
 }
 
 /** Identifies the ingredient (and product strength) of a medication concept, by code first, then by text. */
-export function identify(concept: CodeableConcept | undefined, medication?: Medication): Identified | undefined {
+export function identify(
+  concept: CodeableConcept | undefined,
+  medication?: Medication,
+): Identified | undefined {
   const cc = concept ?? medication?.code;
   const display = cc?.text ?? cc?.coding?.find((c) => c.display)?.display ?? '';
   for (const coding of cc?.coding ?? []) {
@@ -64,7 +77,7 @@ export function identify(concept: CodeableConcept | undefined, medication?: Medi
     if (!match) continue;
     const strength: Strength | undefined = match.product
       ? { mg: match.product.mg, basis: match.product.basis, from: `RxNorm ${match.product.rxcui}` }
-      : strengthFromMedication(medication) ?? textStrength(display || coding.display);
+      : (strengthFromMedication(medication) ?? textStrength(display || coding.display));
     return {
       ingredient: match.ingredient,
       ...(strength ? { strength } : {}),
@@ -77,7 +90,12 @@ export function identify(concept: CodeableConcept | undefined, medication?: Medi
     const ingredient = lookupText(text);
     if (!ingredient) continue;
     const strength = strengthFromMedication(medication) ?? textStrength(text);
-    return { ingredient, ...(strength ? { strength } : {}), display: text ?? ingredient.display, matchedByText: true };
+    return {
+      ingredient,
+      ...(strength ? { strength } : {}),
+      display: text ?? ingredient.display,
+      matchedByText: true,
+    };
   }
   return undefined;
 }
@@ -96,6 +114,13 @@ function strengthFromMedication(medication: Medication | undefined): Strength | 
   const den = ratio?.denominator;
   if (typeof num?.value !== 'number' || (num.code ?? num.unit ?? '').toLowerCase() !== 'mg') return undefined;
   if (den && den.value !== undefined && den.value !== 1) return undefined;
+  // Only "mg per tablet/capsule"; a strength per mL or per patch is not a per-unit strength.
+  const denUnit = (den?.code ?? den?.unit ?? '').toLowerCase();
+  if (
+    denUnit &&
+    !['1', 'tab', 'tablet', '{tbl}', 'cap', 'capsule', '{cap}', 'each', '{each}'].includes(denUnit)
+  )
+    return undefined;
   return { mg: num.value, basis: 'unit', from: 'Medication.ingredient strength' };
 }
 
@@ -126,17 +151,35 @@ function build(
 }
 
 /** A MedicationRequest as a fact, or undefined when it is not an RLS-relevant drug. */
-export function fromMedicationRequest(mr: MedicationRequest, resolve: MedicationResolver): MedicationFact | undefined {
-  const medication = mr.medicationReference ? resolveReference(mr.medicationReference, mr.contained, resolve) : undefined;
+export function fromMedicationRequest(
+  mr: MedicationRequest,
+  resolve: MedicationResolver,
+): MedicationFact | undefined {
+  const medication = mr.medicationReference
+    ? resolveReference(mr.medicationReference, mr.contained, resolve)
+    : undefined;
   const identified =
     identify(mr.medicationCodeableConcept, medication) ??
     (mr.medicationReference?.display ? identify({ text: mr.medicationReference.display }) : undefined);
-  return build('MedicationRequest', mr.id, mr.status, identified, mr.dosageInstruction, mr.authoredOn, mr.reasonCode);
+  return build(
+    'MedicationRequest',
+    mr.id,
+    mr.status,
+    identified,
+    mr.dosageInstruction,
+    mr.authoredOn,
+    mr.reasonCode,
+  );
 }
 
 /** A MedicationStatement as a fact, or undefined when it is not an RLS-relevant drug. */
-export function fromMedicationStatement(ms: MedicationStatement, resolve: MedicationResolver): MedicationFact | undefined {
-  const medication = ms.medicationReference ? resolveReference(ms.medicationReference, ms.contained, resolve) : undefined;
+export function fromMedicationStatement(
+  ms: MedicationStatement,
+  resolve: MedicationResolver,
+): MedicationFact | undefined {
+  const medication = ms.medicationReference
+    ? resolveReference(ms.medicationReference, ms.contained, resolve)
+    : undefined;
   const identified =
     identify(ms.medicationCodeableConcept, medication) ??
     (ms.medicationReference?.display ? identify({ text: ms.medicationReference.display }) : undefined);
@@ -149,10 +192,15 @@ const EXCLUDED_FROM_HISTORY = new Set(['entered-in-error', 'cancelled', 'draft']
 
 /** Active now: requests active or on hold, statements active (rule catalog). */
 export function isActive(fact: MedicationFact): boolean {
-  return fact.resourceType === 'MedicationRequest' ? ACTIVE_REQUEST.has(fact.status) : fact.status === 'active';
+  return fact.resourceType === 'MedicationRequest'
+    ? ACTIVE_REQUEST.has(fact.status)
+    : fact.status === 'active';
 }
 
 /** Part of the medication history: any status except entered-in-error, cancelled or draft. */
 export function isHistory(fact: MedicationFact): boolean {
-  return !EXCLUDED_FROM_HISTORY.has(fact.status) && !(fact.resourceType === 'MedicationStatement' && fact.status === 'not-taken');
+  return (
+    !EXCLUDED_FROM_HISTORY.has(fact.status) &&
+    !(fact.resourceType === 'MedicationStatement' && fact.status === 'not-taken')
+  );
 }

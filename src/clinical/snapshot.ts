@@ -12,7 +12,13 @@ import type {
 } from 'fhir/r4.js';
 import { type ConditionFact, findActiveCondition } from './conditions.js';
 import { type LabFinding, latestFerritin, latestTsat } from './labs.js';
-import { type MedicationFact, fromMedicationRequest, fromMedicationStatement, isActive, isHistory } from './medications.js';
+import {
+  type MedicationFact,
+  fromMedicationRequest,
+  fromMedicationStatement,
+  isActive,
+  isHistory,
+} from './medications.js';
 import { ESRD, IRLS, OPIOID_USE_DISORDER, OSA, PREGNANCY, RLS, inValueSet } from './terminology.js';
 import { isUsableStatus, observationTime } from './time.js';
 

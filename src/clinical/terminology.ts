@@ -57,7 +57,11 @@ function valueSet(vs: ValueSet): CompiledValueSet {
 }
 
 /** True when the coding belongs to the value set (exact code or prefix). */
-export function inValueSet(vs: CompiledValueSet, system: string | undefined, code: string | undefined): boolean {
+export function inValueSet(
+  vs: CompiledValueSet,
+  system: string | undefined,
+  code: string | undefined,
+): boolean {
   if (!system || !code) return false;
   if (vs.keys.has(codeKey(system, code))) return true;
   return (vs.prefixes ?? []).some((p) => p.system === system && code.startsWith(p.prefix));
@@ -120,7 +124,11 @@ export const OPIOID_USE_DISORDER = valueSet({
 /** Pregnancy, [V] (VSAC "Pregnancy"; ICD-10-CM Z33.1 and O09.*). */
 export const PREGNANCY = valueSet({
   name: 'Pregnancy',
-  codes: [sct('77386006', 'Pregnant'), sct('72892002', 'Normal pregnancy'), icd('Z33.1', 'Pregnant state, incidental')],
+  codes: [
+    sct('77386006', 'Pregnant'),
+    sct('72892002', 'Normal pregnancy'),
+    icd('Z33.1', 'Pregnant state, incidental'),
+  ],
   prefixes: [{ system: SYSTEM.icd10cm, prefix: 'O09' }],
 });
 

@@ -53,7 +53,8 @@ export function demoFhirRouter(store: FhirStore, options: DemoFhirOptions = {}):
     const page = all.slice(offset, offset + pageSize);
     const self = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.baseUrl}/${req.params.type}`;
     const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string' && k !== '_offset') query.set(k, v);
+    for (const [k, v] of Object.entries(req.query))
+      if (typeof v === 'string' && k !== '_offset') query.set(k, v);
     const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: `${self}?${query.toString()}` }];
     if (offset + pageSize < all.length) {
       query.set('_offset', String(offset + pageSize));
@@ -64,7 +65,11 @@ export function demoFhirRouter(store: FhirStore, options: DemoFhirOptions = {}):
       type: 'searchset',
       total: all.length,
       link,
-      entry: page.map((resource) => ({ fullUrl: `${self}/${resource.id ?? ''}`, resource, search: { mode: 'match' } })),
+      entry: page.map((resource) => ({
+        fullUrl: `${self}/${resource.id ?? ''}`,
+        resource,
+        search: { mode: 'match' },
+      })),
     };
     res.json(bundle);
   });

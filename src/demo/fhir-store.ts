@@ -30,7 +30,9 @@ export function storeOf(resources: readonly FhirResource[]): FhirStore {
 /** Loads every `*.json` Bundle in a folder into a store, moving dates by `shiftDays` (see rebase.ts). */
 export function loadStore(dir: string, shiftDays = 0): FhirStore {
   const bundles: Bundle[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const json: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
     if (isOfType(json, 'Bundle')) bundles.push(shiftDates(json, shiftDays));
   }

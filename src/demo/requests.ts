@@ -28,7 +28,10 @@ function service(id: string): ServiceDefinition {
 export function prefetchFor(store: FhirStore, serviceId: string, patientId: string): Record<string, unknown> {
   const tokens = { patientId, userId: 'Practitioner/demo-prescriber' };
   return Object.fromEntries(
-    prefetchOf(service(serviceId)).map(({ key, query }) => [key, queryStore(store, renderTemplate(query.template, tokens))]),
+    prefetchOf(service(serviceId)).map(({ key, query }) => [
+      key,
+      queryStore(store, renderTemplate(query.template, tokens)),
+    ]),
   );
 }
 
@@ -55,8 +58,19 @@ export function draftOrder(options: {
     dosageInstruction: [
       {
         text: `${options.doseMg} mg ${options.timingCode}`,
-        timing: { code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: options.timingCode }] } },
-        doseAndRate: [{ doseQuantity: { value: options.doseMg, unit: 'mg', system: SYSTEM.ucum, code: 'mg' } }],
+        timing: {
+          code: {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation',
+                code: options.timingCode,
+              },
+            ],
+          },
+        },
+        doseAndRate: [
+          { doseQuantity: { value: options.doseMg, unit: 'mg', system: SYSTEM.ucum, code: 'mg' } },
+        ],
       },
     ],
     ...(options.reasonText ? { reasonCode: [{ text: options.reasonText }] } : {}),
@@ -87,12 +101,16 @@ export function orderRequest(
     entry: drafts.map((resource) => ({ resource })),
   };
   return {
-    hookInstance: stableUuid(`${hook}/${patientId}/${drafts.map((d) => d.id).join(',')}/${(selections ?? []).join(',')}`),
+    hookInstance: stableUuid(
+      `${hook}/${patientId}/${drafts.map((d) => d.id).join(',')}/${(selections ?? []).join(',')}`,
+    ),
     hook,
     context: {
       userId: 'Practitioner/demo-prescriber',
       patientId,
-      ...(hook === 'order-select' ? { selections: selections ?? drafts.map((d) => `MedicationRequest/${d.id ?? ''}`) } : {}),
+      ...(hook === 'order-select'
+        ? { selections: selections ?? drafts.map((d) => `MedicationRequest/${d.id ?? ''}`) }
+        : {}),
       draftOrders,
     },
     prefetch: prefetchFor(store, hook === 'order-select' ? 'rls-order-select' : 'rls-order-sign', patientId),
@@ -106,7 +124,14 @@ export function allFixtureRequests(store: FhirStore): Record<string, Record<stri
     out[`patient-view--${patientId}.json`] = patientViewRequest(store, patientId);
   }
   const patientId = 'rls-good-iron';
-  const cabergoline = draftOrder({ id: 'draft-cabergoline', patientId, rxcui: '199703', display: 'cabergoline 0.5 MG Oral Tablet', doseMg: 0.5, timingCode: 'QD' });
+  const cabergoline = draftOrder({
+    id: 'draft-cabergoline',
+    patientId,
+    rxcui: '199703',
+    display: 'cabergoline 0.5 MG Oral Tablet',
+    doseMg: 0.5,
+    timingCode: 'QD',
+  });
   const forProlactin = draftOrder({
     id: 'draft-cabergoline-prolactinoma',
     patientId,
@@ -116,13 +141,29 @@ export function allFixtureRequests(store: FhirStore): Record<string, Record<stri
     timingCode: 'BID',
     reasonText: 'Hyperprolactinemia',
   });
-  const gabapentin = draftOrder({ id: 'draft-gabapentin', patientId, rxcui: '310431', display: 'gabapentin 300 MG Oral Capsule', doseMg: 300, timingCode: 'TID' });
+  const gabapentin = draftOrder({
+    id: 'draft-gabapentin',
+    patientId,
+    rxcui: '310431',
+    display: 'gabapentin 300 MG Oral Capsule',
+    doseMg: 300,
+    timingCode: 'TID',
+  });
   out['order-select--cabergoline.json'] = orderRequest(store, 'order-select', patientId, [cabergoline]);
   out['order-sign--cabergoline.json'] = orderRequest(store, 'order-sign', patientId, [cabergoline]);
-  out['order-select--cabergoline-for-hyperprolactinemia.json'] = orderRequest(store, 'order-select', patientId, [forProlactin]);
-  out['order-select--cabergoline-not-selected.json'] = orderRequest(store, 'order-select', patientId, [cabergoline, gabapentin], [
-    'MedicationRequest/draft-gabapentin',
-  ]);
+  out['order-select--cabergoline-for-hyperprolactinemia.json'] = orderRequest(
+    store,
+    'order-select',
+    patientId,
+    [forProlactin],
+  );
+  out['order-select--cabergoline-not-selected.json'] = orderRequest(
+    store,
+    'order-select',
+    patientId,
+    [cabergoline, gabapentin],
+    ['MedicationRequest/draft-gabapentin'],
+  );
   out['order-sign--gabapentin.json'] = orderRequest(store, 'order-sign', patientId, [gabapentin]);
   return out;
 }

@@ -24,7 +24,9 @@ function matchesCode(r: FhirResource, tokens: readonly string[]): boolean {
     const bar = token.indexOf('|');
     const system = bar >= 0 ? token.slice(0, bar) : undefined;
     const code = bar >= 0 ? token.slice(bar + 1) : token;
-    return codings.some((c) => c.code === code && (system === undefined || system === '' || c.system === system));
+    return codings.some(
+      (c) => c.code === code && (system === undefined || system === '' || c.system === system),
+    );
   });
 }
 
@@ -43,5 +45,10 @@ export function queryStore(store: FhirStore, relativeUrl: string): FhirResource 
   const [type = '', id] = path.split('/');
   if (id !== undefined) return store.get(type)?.get(decodeURIComponent(id)) ?? null;
   const entries = searchStore(store, type, new URLSearchParams(query)).map((resource) => ({ resource }));
-  return { resourceType: 'Bundle', type: 'searchset', total: entries.length, ...(entries.length ? { entry: entries } : {}) };
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: entries.length,
+    ...(entries.length ? { entry: entries } : {}),
+  };
 }

@@ -19,11 +19,21 @@ export interface FhirAccess {
 
 /** The outcome of one query. `reason` never contains patient data. */
 export type FetchOutcome =
-  | { readonly ok: true; readonly resources: FhirResource[]; readonly truncated: boolean; readonly requests: number }
+  | {
+      readonly ok: true;
+      readonly resources: FhirResource[];
+      readonly truncated: boolean;
+      readonly requests: number;
+    }
   | { readonly ok: false; readonly reason: string; readonly requests: number };
 
 function classify(error: unknown): string {
-  const e = error as { name?: string; response?: { status?: number }; cause?: { code?: string }; code?: string };
+  const e = error as {
+    name?: string;
+    response?: { status?: number };
+    cause?: { code?: string };
+    code?: string;
+  };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
   if (typeof e?.response?.status === 'number') {
     return e.response.status === 200 ? 'invalid JSON response' : `HTTP ${e.response.status}`;
@@ -77,13 +87,15 @@ export async function runQuery(
         body = await client.request(current, { options: { signal } });
       } catch (error) {
         const status = (error as { response?: { status?: number } }).response?.status;
-        if (interaction === 'read' && (status === 404 || status === 410)) return { ok: true, resources, truncated: false, requests };
+        if (interaction === 'read' && (status === 404 || status === 410))
+          return { ok: true, resources, truncated: false, requests };
         throw error;
       }
       if (!isResource(body)) return { ok: false, reason: 'response is not a FHIR resource', requests };
       if (isFailure(body)) return { ok: false, reason: 'server returned an OperationOutcome', requests };
       if (interaction === 'read') return { ok: true, resources: [body], truncated: false, requests };
-      if (body.resourceType !== 'Bundle') return { ok: false, reason: 'search did not return a Bundle', requests };
+      if (body.resourceType !== 'Bundle')
+        return { ok: false, reason: 'search did not return a Bundle', requests };
       resources.push(...bundleResources(body));
       const next = nextLink(body);
       if (next && (!isUnderBase(next, access.baseUrl) || seen.has(next))) {

@@ -22,7 +22,14 @@ import type {
 import type { PatientData } from '../clinical/snapshot.js';
 import type { PrefetchKey, PrefetchQuery } from '../cds-hooks/prefetch-catalog.js';
 import { type FhirAccess, type FetchOutcome, runQuery } from './client.js';
-import { bundleResources, isFailure, isOfType, isResource, nextLink, refersToOtherPatient } from './resources.js';
+import {
+  bundleResources,
+  isFailure,
+  isOfType,
+  isResource,
+  nextLink,
+  refersToOtherPatient,
+} from './resources.js';
 
 /** One prefetch key the service wants, with its rendered query. */
 export interface WantedKey {
@@ -94,7 +101,10 @@ function subjectOf(resource: FhirResource): Reference | undefined {
 }
 
 /** Indexes Medications under every reference form that can reach them (`Medication/id`, fullUrl). */
-function indexMedications(bundles: readonly unknown[], extra: readonly FhirResource[]): Map<string, Medication> {
+function indexMedications(
+  bundles: readonly unknown[],
+  extra: readonly FhirResource[],
+): Map<string, Medication> {
   const index = new Map<string, Medication>();
   const add = (m: Medication, fullUrl?: string): void => {
     if (m.id) index.set(`Medication/${m.id}`, m);
@@ -103,7 +113,8 @@ function indexMedications(bundles: readonly unknown[], extra: readonly FhirResou
   for (const value of bundles) {
     if (!isOfType(value, 'Bundle')) continue;
     for (const entry of Array.isArray(value.entry) ? value.entry : []) {
-      if (isOfType(entry?.resource, 'Medication')) add(entry.resource, typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined);
+      if (isOfType(entry?.resource, 'Medication'))
+        add(entry.resource, typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined);
     }
   }
   for (const r of extra) if (r.resourceType === 'Medication') add(r);
@@ -123,7 +134,8 @@ function medicationRefs(resources: readonly FhirResource[]): string[] {
 /** A relative `Medication/id` (or an absolute URL on the FHIR server) that can be read. */
 function readableMedicationRef(ref: string, fhir: FhirAccess): string | undefined {
   if (/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
-  if (ref.startsWith(fhir.baseUrl.replace(/\/?$/, '/')) && /\/Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
+  if (ref.startsWith(fhir.baseUrl.replace(/\/?$/, '/')) && /\/Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref))
+    return ref;
   return undefined;
 }
 
@@ -141,20 +153,28 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
 
   let fhirRequests = 0;
   const outcomes = await Promise.all(
-    plans.map(async ({ w, plan: p }): Promise<{ w: WantedKey; resources?: FhirResource[]; truncated?: boolean; reason?: string }> => {
-      if (p.kind === 'have' && !p.next) return { w, resources: p.resources };
-      if (!fhir) {
-        return p.kind === 'have'
-          ? { w, resources: p.resources, truncated: true }
-          : { w, reason: `${p.why} and no fhirServer was given` };
-      }
-      const outcome: FetchOutcome =
-        p.kind === 'have' && p.next ? await runQuery(fhir, p.next, 'search') : await runQuery(fhir, w.url, w.query.interaction);
-      fhirRequests += outcome.requests;
-      if (!outcome.ok) return { w, reason: `${p.kind === 'fetch' ? p.why : 'next page'}; FHIR server: ${outcome.reason}` };
-      const before = p.kind === 'have' ? p.resources : [];
-      return { w, resources: [...before, ...outcome.resources], truncated: outcome.truncated };
-    }),
+    plans.map(
+      async ({
+        w,
+        plan: p,
+      }): Promise<{ w: WantedKey; resources?: FhirResource[]; truncated?: boolean; reason?: string }> => {
+        if (p.kind === 'have' && !p.next) return { w, resources: p.resources };
+        if (!fhir) {
+          return p.kind === 'have'
+            ? { w, resources: p.resources, truncated: true }
+            : { w, reason: `${p.why} and no fhirServer was given` };
+        }
+        const outcome: FetchOutcome =
+          p.kind === 'have' && p.next
+            ? await runQuery(fhir, p.next, 'search')
+            : await runQuery(fhir, w.url, w.query.interaction);
+        fhirRequests += outcome.requests;
+        if (!outcome.ok)
+          return { w, reason: `${p.kind === 'fetch' ? p.why : 'next page'}; FHIR server: ${outcome.reason}` };
+        const before = p.kind === 'have' ? p.resources : [];
+        return { w, resources: [...before, ...outcome.resources], truncated: outcome.truncated };
+      },
+    ),
   );
 
   const missing: MissingData[] = [];
@@ -175,7 +195,12 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     }
     const reason = o.reason ?? 'not available';
     if (o.w.required) {
-      missing.push({ key: o.w.key, description: o.w.query.description, template: o.w.query.template, reason });
+      missing.push({
+        key: o.w.key,
+        description: o.w.query.description,
+        template: o.w.query.template,
+        reason,
+      });
     } else {
       unavailable.push(`${o.w.query.description} could not be obtained`);
     }
@@ -186,8 +211,13 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
   const mine = (r: FhirResource): boolean => !refersToOtherPatient(subjectOf(r), patientId);
   const all = Object.values(collected).flat().filter(mine);
 
-  const medications = indexMedications(Object.values(prefetchValues), [...all, ...(input.draftResources ?? [])]);
-  const unresolved = medicationRefs([...all, ...(input.draftResources ?? [])]).filter((ref) => !medications.has(ref));
+  const medications = indexMedications(Object.values(prefetchValues), [
+    ...all,
+    ...(input.draftResources ?? []),
+  ]);
+  const unresolved = medicationRefs([...all, ...(input.draftResources ?? [])]).filter(
+    (ref) => !medications.has(ref),
+  );
   if (unresolved.length > 0) {
     if (fhir) {
       const reads = await Promise.all(
@@ -200,23 +230,34 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
         }),
       );
       for (const { ref, outcome } of reads) {
-        const med = outcome?.ok ? outcome.resources.find((r): r is Medication => r.resourceType === 'Medication') : undefined;
+        const med = outcome?.ok
+          ? outcome.resources.find((r): r is Medication => r.resourceType === 'Medication')
+          : undefined;
         if (med) medications.set(ref, med);
-        else unavailable.push(`a referenced Medication could not be read (${ref.startsWith('urn:') ? 'bundle reference' : ref})`);
+        else
+          unavailable.push(
+            `a referenced Medication could not be read (${ref.startsWith('urn:') ? 'bundle reference' : ref})`,
+          );
       }
     } else {
-      unavailable.push(`${unresolved.length} referenced Medication resource(s) were not included and no fhirServer was given`);
+      unavailable.push(
+        `${unresolved.length} referenced Medication resource(s) were not included and no fhirServer was given`,
+      );
     }
   }
 
-  const patient = collected.patient.find((r): r is Patient => r.resourceType === 'Patient' && (!r.id || r.id === patientId));
+  const patient = collected.patient.find(
+    (r): r is Patient => r.resourceType === 'Patient' && (!r.id || r.id === patientId),
+  );
   const data: PatientData = {
     patientId,
     ...(patient ? { patient } : {}),
     conditions: all.filter((r): r is Condition => r.resourceType === 'Condition'),
     observations: all.filter((r): r is Observation => r.resourceType === 'Observation'),
     medicationRequests: all.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'),
-    medicationStatements: all.filter((r): r is MedicationStatement => r.resourceType === 'MedicationStatement'),
+    medicationStatements: all.filter(
+      (r): r is MedicationStatement => r.resourceType === 'MedicationStatement',
+    ),
     medications,
     unavailable,
   };

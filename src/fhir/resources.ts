@@ -36,7 +36,9 @@ export function nextLink(bundle: Bundle): string | undefined {
 }
 
 function hasErrorIssue(oo: OperationOutcome): boolean {
-  return (Array.isArray(oo.issue) ? oo.issue : []).some((i) => i?.severity === 'error' || i?.severity === 'fatal');
+  return (Array.isArray(oo.issue) ? oo.issue : []).some(
+    (i) => i?.severity === 'error' || i?.severity === 'fatal',
+  );
 }
 
 /**

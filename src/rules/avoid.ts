@@ -35,9 +35,12 @@ function avoidDraft(ruleId: string, ingredientId: string, s: PatientSnapshot): F
     indicator: nonRls ? 'info' : 'critical',
     values: { drug: drafts[0]?.ingredient.display ?? ingredientId },
     evidence: drafts.map(
-      (d) => `draft order ${medication(d)}${d.reasons.length ? `; indication on the order: ${reasonText(d)}` : ''}`,
+      (d) =>
+        `draft order ${medication(d)}${d.reasons.length ? `; indication on the order: ${reasonText(d)}` : ''}`,
     ),
-    computed: drafts.filter((d) => d.dose.known).map((d) => `${d.display}: ${d.dose.known ? d.dose.how : ''}`),
+    computed: drafts
+      .filter((d) => d.dose.known)
+      .map((d) => `${d.display}: ${d.dose.known ? d.dose.how : ''}`),
     missing: [],
     suggestions: drafts.map((d) => ({ kind: 'delete-draft', reference: d.reference, display: d.display })),
     ...(nonRls ? { variant: 'non-rls-indication' } : {}),

@@ -33,7 +33,8 @@ export function describeLab(
   const v = finding.latest;
   if (v) {
     evidence.push(labValue(name, v));
-    if (v.reportedAs) computed.push(`${name} reported as ${v.reportedAs}, converted to ${num(v.value)} ${v.unit}`);
+    if (v.reportedAs)
+      computed.push(`${name} reported as ${v.reportedAs}, converted to ${num(v.value)} ${v.unit}`);
     if (v.computedFrom) {
       computed.push(
         `${name} computed as serum iron ${v.computedFrom.iron} / TIBC ${v.computedFrom.tibc} × 100 (no measured ${name} for that draw)`,
@@ -52,7 +53,9 @@ export function describeLab(
 
 /** "cabergoline 0.5 mg tablet (MedicationRequest/123), 1 mg/day" */
 export function medication(fact: MedicationFact): string {
-  const dose = fact.dose.known ? `${num(fact.dose.mgPerDay)} mg/day` : `daily dose unknown (${fact.dose.reason})`;
+  const dose = fact.dose.known
+    ? `${num(fact.dose.mgPerDay)} mg/day`
+    : `daily dose unknown (${fact.dose.reason})`;
   const text = fact.matchedByText ? ', recognised from its text (no RxNorm code matched)' : '';
   return `${fact.display}: ${dose}${text}`;
 }

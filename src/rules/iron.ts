@@ -46,7 +46,12 @@ export const ironStudiesDue: Rule = {
   evaluate(s) {
     if (!s.rls) return undefined;
     if (s.ferritin.latest && s.tsat.latest) return undefined;
-    return { ruleId: 'iron-studies-due', indicator: 'info', ...ironEvidence(s), suggestions: [{ kind: 'order-iron-studies' }] };
+    return {
+      ruleId: 'iron-studies-due',
+      indicator: 'info',
+      ...ironEvidence(s),
+      suggestions: [{ kind: 'order-iron-studies' }],
+    };
   },
 };
 
@@ -75,7 +80,8 @@ export const ironBorderline: Rule = {
     const ferritin = s.ferritin.latest?.value;
     const tsat = s.tsat.latest?.value;
     if (ferritin === undefined || tsat === undefined) return undefined;
-    if (ferritin <= FERRITIN_OPTIMIZED_ABOVE_NG_ML || ferritin > FERRITIN_BORDERLINE_UPPER_NG_ML) return undefined;
+    if (ferritin <= FERRITIN_OPTIMIZED_ABOVE_NG_ML || ferritin > FERRITIN_BORDERLINE_UPPER_NG_ML)
+      return undefined;
     if (tsat < TSAT_OPTIMIZED_AT_LEAST_PCT) return undefined;
     return {
       ruleId: 'iron-borderline',
@@ -101,11 +107,19 @@ export const esrdIronNotOptimized: Rule = {
       ruleId: 'esrd-iron-not-optimized',
       indicator: 'warning',
       ...base,
-      evidence: [...base.evidence, `ESRD: ${s.esrd.display}${s.esrd.date ? ` (since ${s.esrd.date.slice(0, 10)})` : ''}`],
+      evidence: [
+        ...base.evidence,
+        `ESRD: ${s.esrd.display}${s.esrd.date ? ` (since ${s.esrd.date.slice(0, 10)})` : ''}`,
+      ],
       suggestions: [{ kind: 'order-iron-sucrose' }],
     };
   },
 };
 
 /** The iron rules, in catalog order. */
-export const IRON_RULES: readonly Rule[] = [ironStudiesDue, ironNotOptimizedRule, ironBorderline, esrdIronNotOptimized];
+export const IRON_RULES: readonly Rule[] = [
+  ironStudiesDue,
+  ironNotOptimizedRule,
+  ironBorderline,
+  esrdIronNotOptimized,
+];

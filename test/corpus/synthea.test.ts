@@ -23,7 +23,11 @@ function corpusStores(): { name: string; resources: FhirResource[] }[] {
     const ndjson = files.filter((f) => f.endsWith('.ndjson'));
     if (ndjson.length > 0) {
       const resources = ndjson.flatMap((f) =>
-        readFileSync(`${SYNTHEA}${folder}/${f}`, 'utf8').split('\n').filter(Boolean).map(parse).filter(isResource),
+        readFileSync(`${SYNTHEA}${folder}/${f}`, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map(parse)
+          .filter(isResource),
       );
       out.push({ name: `${folder} (bulk NDJSON)`, resources });
     }
@@ -49,7 +53,9 @@ test('every Synthea patient goes through patient-view with 200, valid cards and 
     const store = storeOf(resources);
     for (const patientId of store.get('Patient')?.keys() ?? []) {
       patients += 1;
-      const res = await request(app).post('/cds-services/rls-patient-view').send(patientViewRequest(store, patientId));
+      const res = await request(app)
+        .post('/cds-services/rls-patient-view')
+        .send(patientViewRequest(store, patientId));
       expect([name, res.status]).toEqual([name, 200]);
       const cards = (res.body as { cards: Card[] }).cards;
       for (const card of cards) expect(cardProblems(card, BASE_URL)).toEqual([]);
@@ -71,13 +77,21 @@ describe('the Synthea patient with two same-day iron panels that disagree (08:20
   }
 
   test('given RLS, the latest panel by time (20:25, ferritin 111 ug/L) decides: no iron card', async () => {
-    const res = await request(app).post('/cds-services/rls-patient-view').send(patientViewRequest(withRls(), patientId)).expect(200);
+    const res = await request(app)
+      .post('/cds-services/rls-patient-view')
+      .send(patientViewRequest(withRls(), patientId))
+      .expect(200);
     expect(ruleIds((res.body as { cards: Card[] }).cards)).toEqual([]);
   });
 
   test('without the 20:25 panel, the 08:20 ferritin of 53 ug/L fires iron-not-optimized, read as ng/mL', async () => {
-    const store = withRls((r) => r.resourceType === 'Observation' && r.effectiveDateTime === '2024-09-17T20:25:32+00:00');
-    const res = await request(app).post('/cds-services/rls-patient-view').send(patientViewRequest(store, patientId)).expect(200);
+    const store = withRls(
+      (r) => r.resourceType === 'Observation' && r.effectiveDateTime === '2024-09-17T20:25:32+00:00',
+    );
+    const res = await request(app)
+      .post('/cds-services/rls-patient-view')
+      .send(patientViewRequest(store, patientId))
+      .expect(200);
     const cards = (res.body as { cards: Card[] }).cards;
     expect(ruleIds(cards)).toEqual(['iron-not-optimized']);
     expect(cards[0]?.detail).toContain('ferritin 53.43 ng/mL on 2024-09-17');

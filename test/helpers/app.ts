@@ -27,7 +27,10 @@ export function fixtureStore(): FhirStore {
 }
 
 /** The card templates, loaded and validated as at start-up. */
-export const templates = loadTemplates(DEFAULT_CARDS_DIR, RULES.map((r) => r.id));
+export const templates = loadTemplates(
+  DEFAULT_CARDS_DIR,
+  RULES.map((r) => r.id),
+);
 
 /** Builds the app as production code does, with test settings. */
 export function testApp(env: Record<string, string> = {}, demoStore?: FhirStore, now: Date = NOW): Express {

@@ -22,26 +22,37 @@ export function emptyValues(value: unknown, path = '$'): string[] {
 export function cardProblems(card: Card, baseUrl: string): string[] {
   const problems = emptyValues(card).map((p) => `empty value at ${p}`);
   const c = card as unknown as Record<string, unknown>;
-  if (typeof card.uuid !== 'string' || !/^[0-9a-f-]{36}$/.test(card.uuid)) problems.push('uuid missing or not a UUID');
-  if (typeof card.summary !== 'string' || [...card.summary].length >= 140) problems.push('summary missing or 140+ characters');
-  if (!['info', 'warning', 'critical'].includes(card.indicator)) problems.push(`bad indicator ${String(c.indicator)}`);
+  if (typeof card.uuid !== 'string' || !/^[0-9a-f-]{36}$/.test(card.uuid))
+    problems.push('uuid missing or not a UUID');
+  if (typeof card.summary !== 'string' || [...card.summary].length >= 140)
+    problems.push('summary missing or 140+ characters');
+  if (!['info', 'warning', 'critical'].includes(card.indicator))
+    problems.push(`bad indicator ${String(c.indicator)}`);
   if (!card.source?.label) problems.push('source.label missing');
-  if (card.source?.topic?.system !== `${baseUrl}/rules` || !card.source.topic.code) problems.push('source.topic wrong');
+  if (card.source?.topic?.system !== `${baseUrl}/rules` || !card.source.topic.code)
+    problems.push('source.topic wrong');
   if (card.suggestions) {
-    if (!card.selectionBehavior || !['at-most-one', 'any'].includes(card.selectionBehavior)) problems.push('selectionBehavior missing');
+    if (!card.selectionBehavior || !['at-most-one', 'any'].includes(card.selectionBehavior))
+      problems.push('selectionBehavior missing');
     const recommended = card.suggestions.filter((s) => s.isRecommended).length;
-    if (card.selectionBehavior === 'at-most-one' && recommended > 1) problems.push('several recommended with at-most-one');
+    if (card.selectionBehavior === 'at-most-one' && recommended > 1)
+      problems.push('several recommended with at-most-one');
     for (const s of card.suggestions) {
       if (!s.label || !s.uuid) problems.push('suggestion without label or uuid');
       for (const a of s.actions ?? []) {
-        if (!['create', 'update', 'delete'].includes(a.type) || !a.description) problems.push('action without type/description');
-        if (a.type === 'delete' && (!a.resourceId || a.resource)) problems.push('delete action must use resourceId only');
-        if (a.type === 'create' && typeof a.resource?.resourceType !== 'string') problems.push('create action without resource');
+        if (!['create', 'update', 'delete'].includes(a.type) || !a.description)
+          problems.push('action without type/description');
+        if (a.type === 'delete' && (!a.resourceId || a.resource))
+          problems.push('delete action must use resourceId only');
+        if (a.type === 'create' && typeof a.resource?.resourceType !== 'string')
+          problems.push('create action without resource');
       }
     }
   }
-  for (const r of card.overrideReasons ?? []) if (!r.display || !r.code || !r.system) problems.push('override reason incomplete');
-  for (const l of card.links ?? []) if (!l.label || !l.url || !['absolute', 'smart'].includes(l.type)) problems.push('link incomplete');
+  for (const r of card.overrideReasons ?? [])
+    if (!r.display || !r.code || !r.system) problems.push('override reason incomplete');
+  for (const l of card.links ?? [])
+    if (!l.label || !l.url || !['absolute', 'smart'].includes(l.type)) problems.push('link incomplete');
   return problems;
 }
 

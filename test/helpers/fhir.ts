@@ -4,15 +4,25 @@
 import type { Bundle, Condition, FhirResource, Observation } from 'fhir/r4.js';
 
 /** An active, confirmed RLS diagnosis. */
-export function rlsCondition(patientId: string, id = `${patientId}-rls`, verification = 'confirmed'): Condition {
+export function rlsCondition(
+  patientId: string,
+  id = `${patientId}-rls`,
+  verification = 'confirmed',
+): Condition {
   return {
     resourceType: 'Condition',
     id,
-    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+    clinicalStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+    },
     verificationStatus: {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: verification }],
     },
-    code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'G25.81', display: 'Restless legs syndrome' }] },
+    code: {
+      coding: [
+        { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'G25.81', display: 'Restless legs syndrome' },
+      ],
+    },
     subject: { reference: `Patient/${patientId}` },
     onsetDateTime: '2020-01-01',
   };
@@ -64,7 +74,10 @@ export function patientView(
 }
 
 /** Full prefetch for a patient-view: the given conditions and labs, every other key known-empty. */
-export function fullPrefetch(conditions: readonly FhirResource[], labs: readonly FhirResource[]): Record<string, unknown> {
+export function fullPrefetch(
+  conditions: readonly FhirResource[],
+  labs: readonly FhirResource[],
+): Record<string, unknown> {
   return {
     patient: null,
     conditions: searchset(conditions),

@@ -6,7 +6,9 @@ test('the demo FHIR server serves the fixture patients for reads and searches', 
   const app = testApp({ DEMO_FHIR: 'true' }, fixtureStore());
   const patient = await request(app).get('/demo/fhir/Patient/rls-low-ferritin').expect(200);
   expect(patient.body).toMatchObject({ resourceType: 'Patient', id: 'rls-low-ferritin' });
-  const obs = await request(app).get('/demo/fhir/Observation?patient=rls-low-ferritin&code=http://loinc.org|2276-4').expect(200);
+  const obs = await request(app)
+    .get('/demo/fhir/Observation?patient=rls-low-ferritin&code=http://loinc.org|2276-4')
+    .expect(200);
   expect((obs.body as { total: number }).total).toBe(3);
 });
 
@@ -16,7 +18,11 @@ test('production turns the demo FHIR server off', async () => {
 });
 
 test('the demo moves fixture dates so that their age stays the same on any day', () => {
-  const lab = { effectiveDateTime: '2026-10-15T08:10:00-05:00', nested: [{ date: '2026-10-30' }], text: 'not a date' };
+  const lab = {
+    effectiveDateTime: '2026-10-15T08:10:00-05:00',
+    nested: [{ date: '2026-10-30' }],
+    text: 'not a date',
+  };
   expect(shiftDates(lab, 10)).toEqual({
     effectiveDateTime: '2026-10-25T08:10:00-05:00',
     nested: [{ date: '2026-11-09' }],

@@ -37,7 +37,14 @@ test('every service has a title, a description and usage requirements, and no em
 test('every service prefetches the patient, conditions, iron studies, IRLS scores and medications', async () => {
   for (const s of await discovery()) {
     expect(Object.keys(s.prefetch).sort()).toEqual(
-      ['conditions', 'irlsScores', 'ironStudies', 'medicationRequests', 'medicationStatements', 'patient'].sort(),
+      [
+        'conditions',
+        'irlsScores',
+        'ironStudies',
+        'medicationRequests',
+        'medicationStatements',
+        'patient',
+      ].sort(),
     );
     expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(s.prefetch.ironStudies).toContain('http://loinc.org|2276-4');

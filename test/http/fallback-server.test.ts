@@ -48,9 +48,18 @@ test.each(['rls-low-ferritin', 'rls-computed-tsat', 'rls-esrd', 'rls-stale-ferri
   async (patientId) => {
     const app = testApp();
     const withPrefetch = patientViewRequest(store, patientId);
-    const withoutPrefetch = { ...withPrefetch, prefetch: undefined, fhirServer: fhirBase, fhirAuthorization: {
-      access_token: TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'rls-cds',
-    } };
+    const withoutPrefetch = {
+      ...withPrefetch,
+      prefetch: undefined,
+      fhirServer: fhirBase,
+      fhirAuthorization: {
+        access_token: TOKEN,
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'patient/*.read',
+        subject: 'rls-cds',
+      },
+    };
     const a = await request(app).post('/cds-services/rls-patient-view').send(withPrefetch).expect(200);
     expect(requests).toEqual([]);
     const b = await request(app).post('/cds-services/rls-patient-view').send(withoutPrefetch).expect(200);
@@ -65,9 +74,18 @@ test.each(['rls-low-ferritin', 'rls-computed-tsat', 'rls-esrd', 'rls-stale-ferri
 
 test('the low-ferritin patient has more than one page of iron studies, and every page is read', async () => {
   const app = testApp();
-  const body = { ...patientViewRequest(store, 'rls-low-ferritin'), prefetch: undefined, fhirServer: fhirBase, fhirAuthorization: {
-    access_token: TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'rls-cds',
-  } };
+  const body = {
+    ...patientViewRequest(store, 'rls-low-ferritin'),
+    prefetch: undefined,
+    fhirServer: fhirBase,
+    fhirAuthorization: {
+      access_token: TOKEN,
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'patient/*.read',
+      subject: 'rls-cds',
+    },
+  };
   await request(app).post('/cds-services/rls-patient-view').send(body).expect(200);
   const pages = requests.filter((r) => r.path.startsWith('/fhir/Observation') && r.path.includes('2276-4'));
   expect(pages.length).toBeGreaterThanOrEqual(2);
@@ -75,9 +93,18 @@ test('the low-ferritin patient has more than one page of iron studies, and every
 
 test('a wrong token makes the FHIR server refuse, and the call answers 412', async () => {
   const app = testApp();
-  const body = { ...patientViewRequest(store, 'rls-low-ferritin'), prefetch: undefined, fhirServer: fhirBase, fhirAuthorization: {
-    access_token: 'wrong', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'rls-cds',
-  } };
+  const body = {
+    ...patientViewRequest(store, 'rls-low-ferritin'),
+    prefetch: undefined,
+    fhirServer: fhirBase,
+    fhirAuthorization: {
+      access_token: 'wrong',
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'patient/*.read',
+      subject: 'rls-cds',
+    },
+  };
   const res = await request(app).post('/cds-services/rls-patient-view').send(body).expect(412);
   expect(JSON.stringify(res.body)).toContain('HTTP 401');
   expect(JSON.stringify(res.body)).not.toContain('wrong');

@@ -13,40 +13,64 @@ const accepted = {
 const overridden = {
   card: '1a2b3c4d-0000-4000-8000-000000000001',
   outcome: 'overridden',
-  overrideReason: { reason: { code: 'non-rls-indication', system: 'https://cds.test.example/override-reasons' }, userComment: 'for prolactinoma' },
+  overrideReason: {
+    reason: { code: 'non-rls-indication', system: 'https://cds.test.example/override-reasons' },
+    userComment: 'for prolactinoma',
+  },
   outcomeTimestamp: '2026-11-01T10:01:00Z',
 };
 
 test('a batch of feedback is accepted with 200 and every entry counted once', async () => {
-  const res = await request(app).post(URL).send({ feedback: [accepted, overridden] }).expect(200);
+  const res = await request(app)
+    .post(URL)
+    .send({ feedback: [accepted, overridden] })
+    .expect(200);
   expect(res.body).toEqual({ received: 2, recorded: 2 });
 });
 
 test('a duplicate feedback entry is acknowledged but not recorded twice', async () => {
   const entry = { ...accepted, card: 'dup-card-0001' };
-  await request(app).post(URL).send({ feedback: [entry] }).expect(200);
-  const res = await request(app).post(URL).send({ feedback: [entry, entry] }).expect(200);
+  await request(app)
+    .post(URL)
+    .send({ feedback: [entry] })
+    .expect(200);
+  const res = await request(app)
+    .post(URL)
+    .send({ feedback: [entry, entry] })
+    .expect(200);
   expect(res.body).toEqual({ received: 2, recorded: 0 });
 });
 
 test('accepted feedback without acceptedSuggestions is refused with 400 naming the field', async () => {
   const { acceptedSuggestions: _a, ...entry } = accepted;
-  const res = await request(app).post(URL).send({ feedback: [entry] }).expect(400);
+  const res = await request(app)
+    .post(URL)
+    .send({ feedback: [entry] })
+    .expect(400);
   expect(JSON.stringify(res.body)).toContain('feedback.0.acceptedSuggestions');
 });
 
 test('feedback with an unknown outcome is refused with 400 naming the field', async () => {
-  const res = await request(app).post(URL).send({ feedback: [{ ...accepted, outcome: 'ignored' }] }).expect(400);
+  const res = await request(app)
+    .post(URL)
+    .send({ feedback: [{ ...accepted, outcome: 'ignored' }] })
+    .expect(400);
   expect(JSON.stringify(res.body)).toContain('feedback.0.outcome');
 });
 
 test('feedback without a valid outcomeTimestamp is refused with 400', async () => {
-  const res = await request(app).post(URL).send({ feedback: [{ ...overridden, outcomeTimestamp: 'yesterday' }] }).expect(400);
+  const res = await request(app)
+    .post(URL)
+    .send({ feedback: [{ ...overridden, outcomeTimestamp: 'yesterday' }] })
+    .expect(400);
   expect(JSON.stringify(res.body)).toContain('feedback.0.outcomeTimestamp');
 });
 
 test('feedback for an unknown service answers 404', async () => {
-  await request(app).post('/cds-services/nope/feedback').send({ feedback: [accepted] }).expect(404);
+  await request(app)
+    .post('/cds-services/nope/feedback')
+    .send({ feedback: [accepted] })
+    .expect(404);
 });
 
 test('the CORS preflight is answered without a token and allows Authorization and Content-Type', async () => {

@@ -14,10 +14,15 @@ function fixture(name: string): Record<string, unknown> {
 
 async function call(name: string): Promise<Card[]> {
   const body = fixture(name);
-  const service = { 'patient-view': 'rls-patient-view', 'order-select': 'rls-order-select', 'order-sign': 'rls-order-sign' }[
-    body.hook as string
-  ];
-  const res = await request(app).post(`/cds-services/${service ?? 'unknown'}`).send(body).expect(200);
+  const service = {
+    'patient-view': 'rls-patient-view',
+    'order-select': 'rls-order-select',
+    'order-sign': 'rls-order-sign',
+  }[body.hook as string];
+  const res = await request(app)
+    .post(`/cds-services/${service ?? 'unknown'}`)
+    .send(body)
+    .expect(200);
   const cards = (res.body as { cards: Card[] }).cards;
   for (const card of cards) expect(cardProblems(card, BASE_URL)).toEqual([]);
   return cards;
@@ -51,7 +56,8 @@ test('every committed fixture request has an expectation', () => {
 
 test('the committed fixture requests match what the fixture patients and templates generate', () => {
   const generated = allFixtureRequests(fixtureStore());
-  for (const [name, body] of Object.entries(generated)) expect(fixture(name)).toEqual(JSON.parse(JSON.stringify(body)));
+  for (const [name, body] of Object.entries(generated))
+    expect(fixture(name)).toEqual(JSON.parse(JSON.stringify(body)));
 });
 
 test.each(Object.entries(EXPECTED))('%s fires exactly %j', async (name, expected) => {
@@ -92,7 +98,9 @@ test('the iron card suggests a complete IV ferric carboxymaltose draft order', a
     status: 'draft',
     intent: 'order',
     subject: { reference: 'Patient/rls-low-ferritin' },
-    medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1435169' }] },
+    medicationCodeableConcept: {
+      coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '1435169' }],
+    },
   });
   expect(card?.suggestions?.[0]?.isRecommended).toBe(true);
 });

@@ -34,7 +34,10 @@ test('a prefetch key set to null means known-empty: no fetch, no 412', async () 
 test('an absent required key without a fhirServer answers 412 naming the missing data', async () => {
   const prefetch: Record<string, unknown> = fullPrefetch([rls], []);
   delete prefetch.ironStudies;
-  const res = await request(app).post('/cds-services/rls-patient-view').send(patientView(P, prefetch)).expect(412);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(patientView(P, prefetch))
+    .expect(412);
   const issues = (res.body as { issue: { diagnostics: string; expression: string[] }[] }).issue;
   expect(issues).toHaveLength(1);
   expect(issues[0]?.expression).toEqual(['prefetch.ironStudies']);
@@ -60,7 +63,13 @@ test('an absent key is fetched from the fhirServer with the bearer token', async
   const got = await cards(
     patientView(P, prefetch, {
       fhirServer: FHIR,
-      fhirAuthorization: { access_token: 'tok-123', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' },
+      fhirAuthorization: {
+        access_token: 'tok-123',
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'patient/*.read',
+        subject: 'cds',
+      },
     }),
   );
   expect(ruleIds(got)).toEqual(['iron-not-optimized']);
@@ -72,7 +81,10 @@ test('an OperationOutcome prefetch is treated as not provided and fetched', asyn
     ...fullPrefetch([rls], []),
     ironStudies: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] },
   };
-  const scope = nock(FHIR).get('/Observation').query(true).reply(200, searchset([lowFerritin, goodTsat]));
+  const scope = nock(FHIR)
+    .get('/Observation')
+    .query(true)
+    .reply(200, searchset([lowFerritin, goodTsat]));
   const got = await cards(patientView(P, prefetch, { fhirServer: FHIR }));
   expect(ruleIds(got)).toEqual(['iron-not-optimized']);
   scope.done();
@@ -81,16 +93,29 @@ test('an OperationOutcome prefetch is treated as not provided and fetched', asyn
 test('a Bundle holding an error OperationOutcome is treated as not provided and fetched', async () => {
   const prefetch = {
     ...fullPrefetch([rls], []),
-    ironStudies: searchset([{ resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception' }] }]),
+    ironStudies: searchset([
+      { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception' }] },
+    ]),
   };
-  const scope = nock(FHIR).get('/Observation').query(true).reply(200, searchset([lowFerritin, goodTsat]));
-  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual(['iron-not-optimized']);
+  const scope = nock(FHIR)
+    .get('/Observation')
+    .query(true)
+    .reply(200, searchset([lowFerritin, goodTsat]));
+  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual([
+    'iron-not-optimized',
+  ]);
   scope.done();
 });
 
 test('an OperationOutcome prefetch without a fhirServer answers 412', async () => {
-  const prefetch = { ...fullPrefetch([rls], []), conditions: { resourceType: 'OperationOutcome', issue: [] } };
-  const res = await request(app).post('/cds-services/rls-patient-view').send(patientView(P, prefetch)).expect(412);
+  const prefetch = {
+    ...fullPrefetch([rls], []),
+    conditions: { resourceType: 'OperationOutcome', issue: [] },
+  };
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(patientView(P, prefetch))
+    .expect(412);
   expect(JSON.stringify(res.body)).toContain('prefetch.conditions');
 });
 
@@ -99,8 +124,13 @@ test('a prefetched searchset with a next link is completed from the FHIR server'
     ...fullPrefetch([rls], []),
     ironStudies: searchset([goodTsat], `${FHIR}/Observation?patient=${P}&page=2`),
   };
-  const scope = nock(FHIR).get('/Observation').query({ patient: P, page: '2' }).reply(200, searchset([lowFerritin]));
-  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual(['iron-not-optimized']);
+  const scope = nock(FHIR)
+    .get('/Observation')
+    .query({ patient: P, page: '2' })
+    .reply(200, searchset([lowFerritin]));
+  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual([
+    'iron-not-optimized',
+  ]);
   scope.done();
 });
 
@@ -108,7 +138,10 @@ test('the FHIR server answering 500 for required data gives 412 with the reason'
   const prefetch: Record<string, unknown> = fullPrefetch([rls], []);
   delete prefetch.ironStudies;
   nock(FHIR).get('/Observation').query(true).reply(500, { resourceType: 'OperationOutcome', issue: [] });
-  const res = await request(app).post('/cds-services/rls-patient-view').send(patientView(P, prefetch, { fhirServer: FHIR })).expect(412);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(patientView(P, prefetch, { fhirServer: FHIR }))
+    .expect(412);
   expect(JSON.stringify(res.body)).toContain('HTTP 500');
 });
 
@@ -116,7 +149,10 @@ test('the FHIR server answering 404 for a search gives 412 with the reason', asy
   const prefetch: Record<string, unknown> = fullPrefetch([rls], []);
   delete prefetch.conditions;
   nock(FHIR).get('/Condition').query(true).reply(404, { resourceType: 'OperationOutcome', issue: [] });
-  const res = await request(app).post('/cds-services/rls-patient-view').send(patientView(P, prefetch, { fhirServer: FHIR })).expect(412);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(patientView(P, prefetch, { fhirServer: FHIR }))
+    .expect(412);
   expect(JSON.stringify(res.body)).toContain('HTTP 404');
 });
 
@@ -124,7 +160,9 @@ test('a Patient read that answers 404 is no data, not a failure', async () => {
   const prefetch: Record<string, unknown> = fullPrefetch([rls], [lowFerritin, goodTsat]);
   delete prefetch.patient;
   const scope = nock(FHIR).get(`/Patient/${P}`).reply(404, { resourceType: 'OperationOutcome', issue: [] });
-  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual(['iron-not-optimized']);
+  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual([
+    'iron-not-optimized',
+  ]);
   scope.done();
 });
 
@@ -133,7 +171,10 @@ test('a FHIR server that does not answer in time gives 412 within the timeout', 
   delete prefetch.ironStudies;
   nock(FHIR).get('/Observation').query(true).delay(5000).reply(200, searchset([]));
   const started = Date.now();
-  const res = await request(app).post('/cds-services/rls-patient-view').send(patientView(P, prefetch, { fhirServer: FHIR })).expect(412);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(patientView(P, prefetch, { fhirServer: FHIR }))
+    .expect(412);
   expect(Date.now() - started).toBeLessThan(3000); // the test app's timeout is 1 s
   expect(JSON.stringify(res.body)).toContain('timed out');
 });
@@ -143,11 +184,21 @@ test('fallback queries of one call run in parallel', async () => {
   delete prefetch.ironStudies;
   delete prefetch.conditions;
   delete prefetch.medicationRequests;
-  nock(FHIR).get('/Observation').query(true).delay(400).reply(200, searchset([lowFerritin, goodTsat]));
-  nock(FHIR).get('/Condition').query(true).delay(400).reply(200, searchset([rls]));
+  nock(FHIR)
+    .get('/Observation')
+    .query(true)
+    .delay(400)
+    .reply(200, searchset([lowFerritin, goodTsat]));
+  nock(FHIR)
+    .get('/Condition')
+    .query(true)
+    .delay(400)
+    .reply(200, searchset([rls]));
   nock(FHIR).get('/MedicationRequest').query(true).delay(400).reply(200, searchset([]));
   const started = Date.now();
-  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual(['iron-not-optimized']);
+  expect(ruleIds(await cards(patientView(P, prefetch, { fhirServer: FHIR })))).toEqual([
+    'iron-not-optimized',
+  ]);
   // Three 400 ms requests in series would take at least 1200 ms.
   expect(Date.now() - started).toBeLessThan(1100);
 });

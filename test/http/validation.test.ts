@@ -8,7 +8,14 @@ function body(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     hook: 'patient-view',
     hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
     context: { userId: 'Practitioner/1', patientId: 'p1' },
-    prefetch: { patient: null, conditions: null, ironStudies: null, irlsScores: null, medicationRequests: null, medicationStatements: null },
+    prefetch: {
+      patient: null,
+      conditions: null,
+      ironStudies: null,
+      irlsScores: null,
+      medicationRequests: null,
+      medicationStatements: null,
+    },
     ...overrides,
   };
 }
@@ -33,7 +40,10 @@ test('a request without context.patientId is refused with 400 naming context.pat
 });
 
 test('a hook that does not match the service is refused with 400 naming hook', async () => {
-  const res = await request(app).post('/cds-services/rls-patient-view').send(body({ hook: 'order-sign' })).expect(400);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(body({ hook: 'order-sign' }))
+    .expect(400);
   expect(diagnostics(res)).toMatch(/^hook: "order-sign" does not match/);
 });
 
@@ -59,7 +69,9 @@ test('a JSON array body answers 400 naming the body', async () => {
 test('order-select without draftOrders is refused with 400 naming context.draftOrders', async () => {
   const res = await request(app)
     .post('/cds-services/rls-order-select')
-    .send(body({ hook: 'order-select', context: { userId: 'Practitioner/1', patientId: 'p1', selections: [] } }))
+    .send(
+      body({ hook: 'order-select', context: { userId: 'Practitioner/1', patientId: 'p1', selections: [] } }),
+    )
     .expect(400);
   expect(diagnostics(res)).toMatch(/^context\.draftOrders:/);
 });
@@ -67,7 +79,17 @@ test('order-select without draftOrders is refused with 400 naming context.draftO
 test('fhirAuthorization without fhirServer is refused with 400 naming fhirServer', async () => {
   const res = await request(app)
     .post('/cds-services/rls-patient-view')
-    .send(body({ fhirAuthorization: { access_token: 'secret-token', token_type: 'Bearer', expires_in: 300, scope: 'x', subject: 'y' } }))
+    .send(
+      body({
+        fhirAuthorization: {
+          access_token: 'secret-token',
+          token_type: 'Bearer',
+          expires_in: 300,
+          scope: 'x',
+          subject: 'y',
+        },
+      }),
+    )
     .expect(400);
   expect(diagnostics(res)).toMatch(/^fhirServer:/);
   expect(JSON.stringify(res.body)).not.toContain('secret-token');
@@ -106,6 +128,9 @@ test('a patientId that is not a FHIR id is refused with 400', async () => {
 });
 
 test('error responses carry no stack trace', async () => {
-  const res = await request(app).post('/cds-services/rls-patient-view').send(body({ hook: 42 })).expect(400);
+  const res = await request(app)
+    .post('/cds-services/rls-patient-view')
+    .send(body({ hook: 42 }))
+    .expect(400);
   expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
 });

@@ -23,10 +23,14 @@ function condition(
       ? { clinicalStatus: { coding: [{ system: SYSTEM.conditionClinical, code: opts.clinical }] } }
       : {}),
     ...(opts.verification
-      ? { verificationStatus: { coding: [{ system: SYSTEM.conditionVerification, code: opts.verification }] } }
+      ? {
+          verificationStatus: { coding: [{ system: SYSTEM.conditionVerification, code: opts.verification }] },
+        }
       : {}),
     code: {
-      ...(opts.code ? { coding: [{ system: opts.system ?? ICD, code: opts.code, display: opts.display }] } : {}),
+      ...(opts.code
+        ? { coding: [{ system: opts.system ?? ICD, code: opts.code, display: opts.display }] }
+        : {}),
       ...(opts.text ? { text: opts.text } : {}),
     },
     ...(opts.onset ? { onsetDateTime: opts.onset } : {}),
@@ -46,9 +50,12 @@ describe('isConditionActive', () => {
     expect(isConditionActive(condition({ clinical, code: 'G25.81' }))).toBe(false);
   });
 
-  test.each(['refuted', 'entered-in-error'])('an active condition with verification %s does not count', (verification) => {
-    expect(isConditionActive(condition({ clinical: 'active', verification, code: 'G25.81' }))).toBe(false);
-  });
+  test.each(['refuted', 'entered-in-error'])(
+    'an active condition with verification %s does not count',
+    (verification) => {
+      expect(isConditionActive(condition({ clinical: 'active', verification, code: 'G25.81' }))).toBe(false);
+    },
+  );
 
   test.each(['confirmed', 'unconfirmed', 'provisional', 'differential'])(
     'an active condition with verification %s still counts',
@@ -71,7 +78,10 @@ describe('findActiveCondition with the RLS value set', () => {
   });
 
   test('SNOMED 32914008 is restless legs syndrome, matched by code', () => {
-    const fact = findActiveCondition([condition({ system: SCT, code: '32914008', display: 'Restless legs' })], RLS);
+    const fact = findActiveCondition(
+      [condition({ system: SCT, code: '32914008', display: 'Restless legs' })],
+      RLS,
+    );
     expect(fact?.code).toBe('32914008');
     expect(fact?.matchedByText).toBe(false);
   });
@@ -94,7 +104,9 @@ describe('findActiveCondition with the RLS value set', () => {
   });
 
   test('a refuted RLS diagnosis is not found', () => {
-    expect(findActiveCondition([condition({ verification: 'refuted', code: 'G25.81' })], RLS)).toBeUndefined();
+    expect(
+      findActiveCondition([condition({ verification: 'refuted', code: 'G25.81' })], RLS),
+    ).toBeUndefined();
   });
 
   test('a coded match is preferred over a newer text match', () => {
@@ -112,7 +124,9 @@ describe('findActiveCondition with the RLS value set', () => {
   });
 
   test('an unrelated condition (hypertension I10) is not RLS', () => {
-    expect(findActiveCondition([condition({ code: 'I10', text: 'Essential hypertension' })], RLS)).toBeUndefined();
+    expect(
+      findActiveCondition([condition({ code: 'I10', text: 'Essential hypertension' })], RLS),
+    ).toBeUndefined();
   });
 });
 

@@ -25,7 +25,8 @@ function obs(
 const q = (value: number, unit?: string): Quantity => (unit === undefined ? { value } : { value, unit });
 const ferritin = (value: number, unit: string | undefined, when: string, status?: Observation['status']) =>
   obs('2276-4', q(value, unit), when, status);
-const tsat = (value: number, when: string, status?: Observation['status']) => obs('2502-3', q(value, '%'), when, status);
+const tsat = (value: number, when: string, status?: Observation['status']) =>
+  obs('2502-3', q(value, '%'), when, status);
 const iron = (value: number, unit: string, when: string) => obs('2498-4', q(value, unit), when);
 const ironMolar = (value: number, when: string) => obs('14798-3', q(value, 'umol/L'), when);
 const tibc = (value: number, unit: string, when: string) => obs('2500-7', q(value, unit), when);
@@ -98,7 +99,9 @@ describe('latestFerritin', () => {
     const result = latestFerritin([molar], NOW);
     expect(result.latest).toBeUndefined();
     expect(result.stale).toBeUndefined();
-    expect(result.ignored).toEqual(['ferritin 100 pmol/L of 2026-10-01: unit pmol/L is not converted to ng/mL']);
+    expect(result.ignored).toEqual([
+      'ferritin 100 pmol/L of 2026-10-01: unit pmol/L is not converted to ng/mL',
+    ]);
   });
 
   test('a molar ferritin does not hide an older mass ferritin', () => {
@@ -146,7 +149,10 @@ describe('latestFerritin', () => {
   });
 
   test('a fresh ferritin wins over an older stale one', () => {
-    const result = latestFerritin([ferritin(20, 'ng/mL', '2024-01-01'), ferritin(90, 'ng/mL', '2026-05-01')], NOW);
+    const result = latestFerritin(
+      [ferritin(20, 'ng/mL', '2024-01-01'), ferritin(90, 'ng/mL', '2026-05-01')],
+      NOW,
+    );
     expect(result.latest?.value).toBe(90);
     expect(result.stale).toBeUndefined();
   });
@@ -159,7 +165,12 @@ describe('latestFerritin', () => {
 describe('latestTsat', () => {
   test('a measured TSAT of 18 % is used as is', () => {
     const result = latestTsat([tsat(18, '2026-10-01')], NOW);
-    expect(result.latest).toEqual({ value: 18, unit: '%', effective: '2026-10-01', time: Date.parse('2026-10-01') });
+    expect(result.latest).toEqual({
+      value: 18,
+      unit: '%',
+      effective: '2026-10-01',
+      time: Date.parse('2026-10-01'),
+    });
   });
 
   test('a preliminary TSAT is not used', () => {
@@ -192,7 +203,10 @@ describe('latestTsat', () => {
 
   test('a TSAT computed from a newer draw wins over an older measured TSAT', () => {
     const when = '2026-10-01T08:00:00Z';
-    const result = latestTsat([tsat(30, '2026-06-01'), iron(50, 'ug/dL', when), tibc(400, 'ug/dL', when)], NOW);
+    const result = latestTsat(
+      [tsat(30, '2026-06-01'), iron(50, 'ug/dL', when), tibc(400, 'ug/dL', when)],
+      NOW,
+    );
     expect(result.latest?.value).toBe(12.5);
     expect(result.latest?.computedFrom).toBeDefined();
   });

@@ -38,7 +38,9 @@ describe('fromMedicationRequest', () => {
   test('pramipexole 0.25 mg tablet (RxNorm SCD 859040), 1 tablet BID, is a dopamine agonist at 0.5 mg/day', () => {
     const f = fact(
       request({
-        medicationCodeableConcept: { coding: [{ system: RX, code: '859040', display: 'pramipexole 0.25 MG Oral Tablet' }] },
+        medicationCodeableConcept: {
+          coding: [{ system: RX, code: '859040', display: 'pramipexole 0.25 MG Oral Tablet' }],
+        },
         dosageInstruction: [oneTablet('BID')],
         authoredOn: '2026-03-02',
       }),
@@ -93,7 +95,9 @@ describe('fromMedicationRequest', () => {
 
   test('an RxNorm number under a local code system is not read as RxNorm', () => {
     const mr = request({
-      medicationCodeableConcept: { coding: [{ system: 'http://example.org/local', code: '859040', display: 'Mirapex' }] },
+      medicationCodeableConcept: {
+        coding: [{ system: 'http://example.org/local', code: '859040', display: 'Mirapex' }],
+      },
     });
     // "Mirapex" is not a catalog name either, so nothing matches.
     expect(fromMedicationRequest(mr, noResolver)).toBeUndefined();
@@ -124,7 +128,11 @@ describe('fromMedicationRequest', () => {
       code: { coding: [{ system: RX, code: '859040', display: 'pramipexole 0.25 MG Oral Tablet' }] },
     };
     const f = fact(
-      request({ contained: [contained], medicationReference: { reference: '#med1' }, dosageInstruction: [oneTablet('QHS')] }),
+      request({
+        contained: [contained],
+        medicationReference: { reference: '#med1' },
+        dosageInstruction: [oneTablet('QHS')],
+      }),
       () => {
         throw new Error('a contained reference must not go to the resolver');
       },
@@ -146,7 +154,11 @@ describe('fromMedicationRequest', () => {
       ],
     };
     const f = fact(
-      request({ contained: [contained], medicationReference: { reference: '#med1' }, dosageInstruction: [oneTablet('BID')] }),
+      request({
+        contained: [contained],
+        medicationReference: { reference: '#med1' },
+        dosageInstruction: [oneTablet('BID')],
+      }),
     );
     expect(f.ingredient.id).toBe('cabergoline');
     expect(f.dose).toEqual({
@@ -172,21 +184,27 @@ describe('fromMedicationRequest', () => {
   });
 
   test('an unresolvable reference falls back to the reference display text', () => {
-    const f = fact(request({ medicationReference: { reference: 'Medication/zzz', display: 'Ropinirole 1 mg tablet' } }));
+    const f = fact(
+      request({ medicationReference: { reference: 'Medication/zzz', display: 'Ropinirole 1 mg tablet' } }),
+    );
     expect(f.ingredient.id).toBe('ropinirole');
     expect(f.matchedByText).toBe(true);
   });
 
   test('lisinopril (RxNorm 314076) is not an RLS-relevant drug', () => {
     const mr = request({
-      medicationCodeableConcept: { coding: [{ system: RX, code: '314076', display: 'lisinopril 10 MG Oral Tablet' }] },
+      medicationCodeableConcept: {
+        coding: [{ system: RX, code: '314076', display: 'lisinopril 10 MG Oral Tablet' }],
+      },
     });
     expect(fromMedicationRequest(mr, noResolver)).toBeUndefined();
   });
 
   test('reasonCode on the order is carried as the reasons', () => {
     const reasonCode = [{ text: 'Hyperprolactinemia' }];
-    const f = fact(request({ medicationCodeableConcept: { coding: [{ system: RX, code: '47579' }] }, reasonCode }));
+    const f = fact(
+      request({ medicationCodeableConcept: { coding: [{ system: RX, code: '47579' }] }, reasonCode }),
+    );
     expect(f.reasons).toEqual(reasonCode);
   });
 });
