@@ -6,9 +6,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Finding, SuggestionIntent } from '../rules/types.js';
 import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
-import { THRESHOLD_PLACEHOLDERS } from '../clinical/thresholds.js';
+import {
+  ESRD_GABAPENTIN_DOSE_MG,
+  GABAPENTIN_START_MG,
+  THRESHOLD_PLACEHOLDERS,
+} from '../clinical/thresholds.js';
 import type { CardTemplate } from './templates.js';
-import { ferricCarboxymaltoseOrder, ironStudyOrders, ironSucroseOrder } from './suggestion-resources.js';
+import {
+  ferricCarboxymaltoseOrder,
+  gabapentinOrder,
+  ironStudyOrders,
+  ironSucroseOrder,
+  laxativeOrder,
+  oxycodoneErOrder,
+} from './suggestion-resources.js';
+import { taperTable } from './taper-table.js';
 
 /** What the renderer needs besides the finding. */
 export interface RenderContext {
@@ -59,6 +71,41 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
       return [
         { type: 'create', description: 'Order IV iron sucrose', resource: ironSucroseOrder(patientId) },
       ];
+    case 'gabapentin-instead': {
+      const create: Action = {
+        type: 'create',
+        description: intent.esrd
+          ? 'Order gabapentin 100 mg once daily (ESRD dose)'
+          : 'Order gabapentin 300 mg three times a day',
+        resource: gabapentinOrder(patientId, intent.esrd),
+      };
+      return intent.reference
+        ? [
+            {
+              type: 'delete',
+              description: `Remove the draft order for ${intent.display ?? 'the drug'}`,
+              resourceId: intent.reference,
+            },
+            create,
+          ]
+        : [create];
+    }
+    case 'order-oxycodone-er':
+      return [
+        {
+          type: 'create',
+          description: 'Order extended-release oxycodone 10 mg at bedtime',
+          resource: oxycodoneErOrder(patientId),
+        },
+      ];
+    case 'order-laxative':
+      return [
+        {
+          type: 'create',
+          description: 'Order docusate/sennosides at bedtime',
+          resource: laxativeOrder(patientId),
+        },
+      ];
     case 'delete-draft':
       return [
         {
@@ -70,11 +117,22 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
   }
 }
 
+/** Values a suggestion label may quote: the drug of the draft and the gabapentin dose offered. */
+function suggestionValues(intent: SuggestionIntent): Record<string, string> {
+  const values: Record<string, string> = { ...THRESHOLD_PLACEHOLDERS };
+  if ('display' in intent && intent.display) values.drug = intent.display;
+  if (intent.kind === 'gabapentin-instead') {
+    values.gabapentinDose = intent.esrd
+      ? `${ESRD_GABAPENTIN_DOSE_MG} mg once daily (ESRD dose)`
+      : `${GABAPENTIN_START_MG} mg three times a day`;
+  }
+  return values;
+}
+
 function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: RenderContext): Suggestion {
   const text = template.suggestions?.[intent.kind];
   if (!text) throw new Error(`template ${template.rule} has no suggestion text for "${intent.kind}"`);
-  const label =
-    intent.kind === 'delete-draft' ? fill(text.label, { drug: intent.display }, false) : text.label;
+  const label = fill(text.label, suggestionValues(intent), false);
   return {
     label,
     uuid: randomUUID(),
@@ -93,6 +151,9 @@ export function renderCard(finding: Finding, template: CardTemplate, ctx: Render
   if ([...summary].length > SUMMARY_MAX) summary = `${[...summary].slice(0, SUMMARY_MAX - 1).join('')}…`;
   const detail =
     fill(variant?.detail ?? template.detail, values, true).trim() +
+    (finding.taper
+      ? `\n\n**Taper schedule (computed from today's dose)**\n\n${taperTable(finding.taper.drug, finding.taper.steps)}`
+      : '') +
     section("This patient's data", finding.evidence) +
     section('How values were derived', finding.computed) +
     section('Missing or not used', finding.missing);

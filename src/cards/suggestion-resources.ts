@@ -5,7 +5,15 @@
 import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
 import { product } from '../clinical/drug-catalog.js';
 import { IRON_STUDY_ORDER, RLS, SYSTEM } from '../clinical/terminology.js';
-import { FERRIC_CARBOXYMALTOSE_DOSE_MG, IRON_SUPPLEMENT_HOLD_HOURS } from '../clinical/thresholds.js';
+import {
+  ESRD_GABAPENTIN_DOSE_MG,
+  ESRD_GABAPENTIN_MAX_MG_PER_DAY,
+  FERRIC_CARBOXYMALTOSE_DOSE_MG,
+  GABAPENTIN_START_MG,
+  GABAPENTIN_TARGET_MG_PER_DAY,
+  IRON_SUPPLEMENT_HOLD_HOURS,
+  OXYCODONE_ER_START_MG,
+} from '../clinical/thresholds.js';
 
 const rlsReason = [
   { coding: RLS.codes.map((c) => ({ system: c.system, code: c.code, display: c.display })) },
@@ -65,4 +73,90 @@ export function ironSucroseOrder(patientId: string): MedicationRequest {
       route: { text: 'intravenous' },
     },
   ]);
+}
+
+function oralOrder(
+  patientId: string,
+  rxcui: string,
+  dose: { value: number; unit: 'mg' | 'tablet'; timingCode: string; timingDisplay: string; text: string },
+): MedicationRequest {
+  const p = product(rxcui);
+  return {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    medicationCodeableConcept: {
+      coding: [{ system: SYSTEM.rxnorm, code: p.rxcui, display: p.display }],
+      text: p.display,
+    },
+    subject: { reference: `Patient/${patientId}` },
+    reasonCode: rlsReason,
+    dosageInstruction: [
+      {
+        text: dose.text,
+        route: { text: 'oral' },
+        timing: {
+          code: {
+            coding: [{ system: GTS_ABBREVIATION, code: dose.timingCode, display: dose.timingDisplay }],
+          },
+        },
+        doseAndRate: [
+          {
+            doseQuantity:
+              dose.unit === 'mg'
+                ? { value: dose.value, unit: 'mg', system: SYSTEM.ucum, code: 'mg' }
+                : { value: dose.value, unit: 'tablet', system: SYSTEM.ucum, code: '{tbl}' },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** HL7 timing abbreviations (v3 GTSAbbreviation). */
+const GTS_ABBREVIATION = 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation';
+
+/**
+ * Draft gabapentin: 300 mg three times a day to titrate towards 1800-2400 mg/day;
+ * in ESRD 100 mg once daily at bedtime or after dialysis (guideline summary).
+ */
+export function gabapentinOrder(patientId: string, esrd: boolean): MedicationRequest {
+  if (esrd) {
+    return oralOrder(patientId, '310430', {
+      value: ESRD_GABAPENTIN_DOSE_MG,
+      unit: 'mg',
+      timingCode: 'QD',
+      timingDisplay: 'once daily',
+      text: `${ESRD_GABAPENTIN_DOSE_MG} mg once daily, after dialysis on dialysis days, otherwise at bedtime; at most ${ESRD_GABAPENTIN_MAX_MG_PER_DAY} mg/day`,
+    });
+  }
+  return oralOrder(patientId, '310431', {
+    value: GABAPENTIN_START_MG,
+    unit: 'mg',
+    timingCode: 'TID',
+    timingDisplay: 'three times a day',
+    text: `${GABAPENTIN_START_MG} mg three times a day; titrate to ${GABAPENTIN_TARGET_MG_PER_DAY.min}-${GABAPENTIN_TARGET_MG_PER_DAY.max} mg/day as tolerated`,
+  });
+}
+
+/** Draft extended-release oxycodone 10 mg at bedtime (the smallest US ER tablet; guideline start 5-10 mg). */
+export function oxycodoneErOrder(patientId: string): MedicationRequest {
+  return oralOrder(patientId, '1860157', {
+    value: OXYCODONE_ER_START_MG.max,
+    unit: 'mg',
+    timingCode: 'QHS',
+    timingDisplay: 'at bedtime',
+    text: `${OXYCODONE_ER_START_MG.max} mg at bedtime; titrate slowly by symptoms. Complete the opioid safety checks first.`,
+  });
+}
+
+/** Draft docusate 50 mg / sennosides 8.6 mg tablet at bedtime, as constipation prophylaxis on an opioid. */
+export function laxativeOrder(patientId: string): MedicationRequest {
+  return oralOrder(patientId, '998740', {
+    value: 1,
+    unit: 'tablet',
+    timingCode: 'QHS',
+    timingDisplay: 'at bedtime',
+    text: '1 tablet at bedtime while taking an opioid; adjust to bowel habit',
+  });
 }

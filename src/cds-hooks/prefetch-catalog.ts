@@ -6,20 +6,21 @@
  * with token parameters written `system|code`. Codes come from the
  * terminology module, so a value-set change updates discovery too.
  */
-import { IRLS_TOTAL, IRON_STUDY_CODES } from '../clinical/terminology.js';
-
-/** Where a prefetch key's resources go in the gathered data. */
-export type PrefetchTarget =
-  'patient' | 'conditions' | 'observations' | 'medicationRequests' | 'medicationStatements';
+import { AUGMENTATION_FINDING, IRLS_TOTAL, IRON_STUDY_CODES } from '../clinical/terminology.js';
 
 /** One prefetch query: the template and what it is for. */
 export interface PrefetchQuery {
   readonly template: string;
   readonly resourceType:
-    'Patient' | 'Condition' | 'Observation' | 'MedicationRequest' | 'MedicationStatement';
+    | 'Patient'
+    | 'Condition'
+    | 'Observation'
+    | 'MedicationRequest'
+    | 'MedicationStatement'
+    | 'Procedure'
+    | 'DeviceUseStatement';
   /** `read` returns one resource (or nothing); `search` returns a searchset Bundle. */
   readonly interaction: 'read' | 'search';
-  readonly target: PrefetchTarget;
   /** Plain words for error messages and cards: what this data is. */
   readonly description: string;
 }
@@ -33,43 +34,49 @@ export const PREFETCH_QUERIES = {
     template: 'Patient/{{context.patientId}}',
     resourceType: 'Patient',
     interaction: 'read',
-    target: 'patient',
     description: 'the Patient resource',
   },
   conditions: {
     template: 'Condition?patient={{context.patientId}}',
     resourceType: 'Condition',
     interaction: 'search',
-    target: 'conditions',
     description: 'the problem list and diagnoses (Condition)',
   },
   ironStudies: {
     template: `Observation?patient={{context.patientId}}&code=${tokens(IRON_STUDY_CODES)}`,
     resourceType: 'Observation',
     interaction: 'search',
-    target: 'observations',
     description: 'iron studies: ferritin, transferrin saturation, serum iron and TIBC (Observation)',
   },
-  irlsScores: {
-    template: `Observation?patient={{context.patientId}}&code=${tokens([IRLS_TOTAL])}`,
+  rlsAssessments: {
+    template: `Observation?patient={{context.patientId}}&code=${tokens([IRLS_TOTAL, AUGMENTATION_FINDING])}`,
     resourceType: 'Observation',
     interaction: 'search',
-    target: 'observations',
-    description: 'IRLS severity scores (Observation)',
+    description: 'RLS assessments: IRLS severity scores and recorded augmentation (Observation)',
   },
   medicationRequests: {
     template: 'MedicationRequest?patient={{context.patientId}}',
     resourceType: 'MedicationRequest',
     interaction: 'search',
-    target: 'medicationRequests',
     description: 'medication orders of any status (MedicationRequest)',
   },
   medicationStatements: {
     template: 'MedicationStatement?patient={{context.patientId}}',
     resourceType: 'MedicationStatement',
     interaction: 'search',
-    target: 'medicationStatements',
     description: 'medications the patient reports taking (MedicationStatement)',
+  },
+  procedures: {
+    template: 'Procedure?patient={{context.patientId}}',
+    resourceType: 'Procedure',
+    interaction: 'search',
+    description: 'procedures: OSA treatment and opioid-risk screening (Procedure)',
+  },
+  deviceUseStatements: {
+    template: 'DeviceUseStatement?patient={{context.patientId}}',
+    resourceType: 'DeviceUseStatement',
+    interaction: 'search',
+    description: 'devices in use, such as CPAP for sleep apnea (DeviceUseStatement)',
   },
 } as const satisfies Record<string, PrefetchQuery>;
 

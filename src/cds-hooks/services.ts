@@ -22,8 +22,14 @@ export interface ServiceDefinition {
 
 const USAGE =
   'Send prefetch for the listed keys, or fhirServer with fhirAuthorization (read scopes for Patient, Condition, ' +
-  'Observation, MedicationRequest, MedicationStatement and Medication) so the service can fetch what is missing. ' +
+  'Observation, MedicationRequest, MedicationStatement, Medication, Procedure and DeviceUseStatement) so the service ' +
+  'can fetch what is missing. ' +
   'Without an active restless legs syndrome diagnosis on the problem list the service returns no cards.';
+
+/** Every prefetch key, optional; each service marks what it cannot do without. */
+const OPTIONAL_DATA: ServiceDefinition['data'] = Object.fromEntries(
+  (Object.keys(PREFETCH_QUERIES) as PrefetchKey[]).map((key) => [key, 'optional']),
+);
 
 /** All services, in discovery order. */
 export const SERVICES: readonly ServiceDefinition[] = [
@@ -35,14 +41,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       'When a chart opens, checks a patient with restless legs syndrome against the AASM 2025 guideline: ' +
       'whether iron studies are current and iron is optimized before any escalation, and which therapies need attention.',
     usageRequirements: USAGE,
-    data: {
-      patient: 'optional',
-      conditions: 'required',
-      ironStudies: 'required',
-      irlsScores: 'optional',
-      medicationRequests: 'optional',
-      medicationStatements: 'optional',
-    },
+    data: { ...OPTIONAL_DATA, conditions: 'required', ironStudies: 'required' },
   },
   {
     id: 'rls-order-select',
@@ -52,14 +51,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       'As medication orders are selected for a patient with restless legs syndrome, flags drugs the AASM 2025 ' +
       'guideline recommends against (cabergoline above all) and offers to remove the draft order.',
     usageRequirements: USAGE,
-    data: {
-      patient: 'optional',
-      conditions: 'required',
-      ironStudies: 'optional',
-      irlsScores: 'optional',
-      medicationRequests: 'optional',
-      medicationStatements: 'optional',
-    },
+    data: { ...OPTIONAL_DATA, conditions: 'required' },
   },
   {
     id: 'rls-order-sign',
@@ -69,14 +61,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
       'Before medication orders for a patient with restless legs syndrome are signed, re-checks every draft ' +
       'against the AASM 2025 guideline and offers to remove orders for drugs it recommends against.',
     usageRequirements: USAGE,
-    data: {
-      patient: 'optional',
-      conditions: 'required',
-      ironStudies: 'optional',
-      irlsScores: 'optional',
-      medicationRequests: 'optional',
-      medicationStatements: 'optional',
-    },
+    data: { ...OPTIONAL_DATA, conditions: 'required' },
   },
 ];
 

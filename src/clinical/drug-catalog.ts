@@ -83,7 +83,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'pramipexole',
     rxcuis: ['746741'],
     classes: ['dopamine-agonist'],
-    names: ['pramipexole'],
+    names: ['pramipexole', 'mirapex'],
     products: [
       tab('859033', 0.125, 'pramipexole 0.125 mg tablet'),
       tab('859040', 0.25, 'pramipexole 0.25 mg tablet'),
@@ -105,7 +105,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'ropinirole',
     rxcuis: ['72302'],
     classes: ['dopamine-agonist'],
-    names: ['ropinirole'],
+    names: ['ropinirole', 'requip'],
     products: [
       tab('312845', 0.25, 'ropinirole 0.25 mg tablet'),
       tab('312846', 0.5, 'ropinirole 0.5 mg tablet'),
@@ -126,7 +126,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'rotigotine',
     rxcuis: ['616739'],
     classes: ['dopamine-agonist'],
-    names: ['rotigotine'],
+    names: ['rotigotine', 'neupro'],
     // Patch strengths are labelled in mg/h; mg/24 h is derived ([D]).
     products: [
       patch24h('1251912', 1, 'rotigotine 1 mg/24 h transdermal patch'),
@@ -142,7 +142,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'cabergoline',
     rxcuis: ['47579'],
     classes: ['ergot-dopamine-agonist', 'avoid-in-rls'],
-    names: ['cabergoline'],
+    names: ['cabergoline', 'dostinex'],
     products: [tab('199703', 0.5, 'cabergoline 0.5 mg tablet')],
   },
   {
@@ -150,7 +150,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'carbidopa/levodopa',
     rxcuis: ['6375', '103990'],
     classes: ['levodopa'],
-    names: ['levodopa'],
+    names: ['levodopa', 'sinemet'],
     // Strength is the levodopa component.
     products: [
       tab('197443', 100, 'carbidopa 10 mg / levodopa 100 mg tablet'),
@@ -179,7 +179,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'gabapentin',
     rxcuis: ['25480'],
     classes: ['alpha2delta'],
-    names: ['gabapentin', 'neurontin'],
+    names: ['gabapentin', 'neurontin', 'gralise'],
     products: [
       tab('310430', 100, 'gabapentin 100 mg capsule'),
       tab('310431', 300, 'gabapentin 300 mg capsule'),
@@ -194,7 +194,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'pregabalin',
     rxcuis: ['187832'],
     classes: ['alpha2delta'],
-    names: ['pregabalin'],
+    names: ['pregabalin', 'lyrica'],
     products: [
       tab('483442', 25, 'pregabalin 25 mg capsule'),
       tab('483448', 50, 'pregabalin 50 mg capsule'),
@@ -303,7 +303,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'clonazepam',
     rxcuis: ['2598'],
     classes: ['benzodiazepine', 'avoid-in-rls'],
-    names: ['clonazepam'],
+    names: ['clonazepam', 'klonopin'],
     products: [
       tab('197527', 0.5, 'clonazepam 0.5 mg tablet'),
       tab('197528', 1, 'clonazepam 1 mg tablet'),
@@ -338,16 +338,16 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'bupropion',
     rxcuis: ['42347', '993541', '993557', '993518'],
     classes: ['avoid-in-rls'],
-    names: ['bupropion'],
+    names: ['bupropion', 'wellbutrin'],
   },
-  simple('carbamazepine', '2002', ['avoid-in-rls']),
+  simple('carbamazepine', '2002', ['avoid-in-rls'], ['carbamazepine', 'tegretol']),
   {
     // Ingredient-level rules match valproate IN 40254; the PINs are CPIC's ids.
     id: 'valproate',
     display: 'valproate',
     rxcuis: ['40254', '11118', '266856'],
     classes: ['avoid-in-rls'],
-    names: ['divalproex', 'valproic acid', 'valproate'],
+    names: ['divalproex', 'valproic acid', 'valproate', 'depakote'],
   },
   // Exacerbating factors: antidepressants.
   simple('fluoxetine', '4493', ['antidepressant']),

@@ -4,13 +4,15 @@
  */
 import type {
   Condition,
+  DeviceUseStatement,
+  Procedure,
   Medication,
   MedicationRequest,
   MedicationStatement,
   Observation,
   Patient,
 } from 'fhir/r4.js';
-import { type ConditionFact, findActiveCondition } from './conditions.js';
+import { type ConditionFact, findActiveCondition, isConditionActive, matchConcept } from './conditions.js';
 import { type LabFinding, latestFerritin, latestTsat } from './labs.js';
 import {
   type MedicationFact,
@@ -19,7 +21,18 @@ import {
   isActive,
   isHistory,
 } from './medications.js';
-import { ESRD, IRLS, OPIOID_USE_DISORDER, OSA, PREGNANCY, RLS, inValueSet } from './terminology.js';
+import {
+  AUGMENTATION,
+  ESRD,
+  IRLS,
+  OPIOID_RISK_SCREEN,
+  OPIOID_USE_DISORDER,
+  OSA,
+  OSA_TREATMENT_TEXT,
+  PREGNANCY,
+  RLS,
+  inValueSet,
+} from './terminology.js';
 import { isUsableStatus, observationTime } from './time.js';
 
 /** Everything gathered for one call, already filtered to this patient. */
@@ -30,6 +43,8 @@ export interface PatientData {
   readonly observations: readonly Observation[];
   readonly medicationRequests: readonly MedicationRequest[];
   readonly medicationStatements: readonly MedicationStatement[];
+  readonly procedures?: readonly Procedure[];
+  readonly deviceUseStatements?: readonly DeviceUseStatement[];
   /** Medications that requests and statements reference, by every reference form that reaches them. */
   readonly medications: ReadonlyMap<string, Medication>;
   /** Data that could not be obtained (optional prefetch keys), named for the cards. */
@@ -40,6 +55,12 @@ export interface PatientData {
 export interface DraftOrderFact extends MedicationFact {
   /** True when the order is in `selections` (order-select) or the hook is order-sign. */
   readonly selected: boolean;
+}
+
+/** Something recorded once (a procedure, a device, a finding), with its date when known. */
+export interface RecordedFact {
+  readonly display: string;
+  readonly date?: string;
 }
 
 /** An IRLS total score. */
@@ -58,6 +79,12 @@ export interface PatientSnapshot {
   readonly osa?: ConditionFact;
   readonly opioidUseDisorder?: ConditionFact;
   readonly pregnancy?: ConditionFact;
+  /** OSA treatment on record (CPAP and the like), recognised by text. */
+  readonly osaTreatment?: RecordedFact;
+  /** A documented opioid-misuse risk screen. */
+  readonly opioidRiskScreen?: RecordedFact;
+  /** A recorded augmentation finding (local code). */
+  readonly augmentationFinding?: RecordedFact;
   readonly ferritin: LabFinding;
   readonly tsat: LabFinding;
   readonly activeMedications: readonly MedicationFact[];
@@ -87,6 +114,86 @@ function irlsScores(observations: readonly Observation[]): ScoreFact[] {
   return scores.sort((a, b) => a.time - b.time);
 }
 
+const PROCEDURE_DONE = new Set(['completed', 'in-progress']);
+const DEVICE_IN_USE = new Set(['active', 'completed']);
+
+function texts(cc: { text?: string; coding?: { display?: string }[] } | undefined): string[] {
+  return [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)].filter(
+    (t): t is string => typeof t === 'string',
+  );
+}
+
+function latest(found: RecordedFact[]): RecordedFact | undefined {
+  return found.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))[0];
+}
+
+/** OSA treatment: a performed Procedure or a DeviceUseStatement in use whose text names a PAP or other OSA therapy. */
+function findOsaTreatment(
+  procedures: readonly Procedure[],
+  devices: readonly DeviceUseStatement[],
+): RecordedFact | undefined {
+  const mentions = (t: string): boolean =>
+    OSA_TREATMENT_TEXT.some((w) => new RegExp(`\\b${w}\\b`, 'i').test(t));
+  const found: RecordedFact[] = [];
+  for (const p of procedures) {
+    if (!PROCEDURE_DONE.has(p.status)) continue;
+    const t = texts(p.code).find(mentions);
+    const date = p.performedDateTime ?? p.performedPeriod?.start;
+    if (t) found.push({ display: t, ...(date ? { date } : {}) });
+  }
+  for (const d of devices) {
+    if (!DEVICE_IN_USE.has(d.status)) continue;
+    const t = [d.device?.display, ...(d.reasonCode ?? []).flatMap(texts)].find(
+      (x): x is string => !!x && mentions(x),
+    );
+    const date = d.timingDateTime ?? d.timingPeriod?.start ?? d.recordedOn;
+    if (t) found.push({ display: t, ...(date ? { date } : {}) });
+  }
+  return latest(found);
+}
+
+/** A documented opioid-misuse risk screen (Procedure or Observation). */
+function findRiskScreen(
+  procedures: readonly Procedure[],
+  observations: readonly Observation[],
+): RecordedFact | undefined {
+  const found: RecordedFact[] = [];
+  for (const p of procedures) {
+    if (p.status !== 'completed') continue;
+    const m = matchConcept(p.code, OPIOID_RISK_SCREEN);
+    const date = p.performedDateTime ?? p.performedPeriod?.start;
+    if (m) found.push({ display: m.display, ...(date ? { date } : {}) });
+  }
+  for (const o of observations) {
+    if (!isUsableStatus(o.status)) continue;
+    const m = matchConcept(o.code, OPIOID_RISK_SCREEN);
+    const date = observationTime(o)?.effective;
+    if (m) found.push({ display: m.display, ...(date ? { date } : {}) });
+  }
+  return latest(found);
+}
+
+/** A recorded augmentation finding: an active Condition or a final Observation with the local code. */
+function findAugmentation(
+  conditions: readonly Condition[],
+  observations: readonly Observation[],
+): RecordedFact | undefined {
+  const found: RecordedFact[] = [];
+  for (const c of conditions) {
+    if (!isConditionActive(c)) continue;
+    if (!(c.code?.coding ?? []).some((x) => inValueSet(AUGMENTATION, x.system, x.code))) continue;
+    const date = c.onsetDateTime ?? c.recordedDate;
+    found.push({ display: 'augmentation recorded on the problem list', ...(date ? { date } : {}) });
+  }
+  for (const o of observations) {
+    if (!isUsableStatus(o.status)) continue;
+    if (!(o.code?.coding ?? []).some((x) => inValueSet(AUGMENTATION, x.system, x.code))) continue;
+    const date = observationTime(o)?.effective;
+    found.push({ display: 'augmentation recorded as a clinical finding', ...(date ? { date } : {}) });
+  }
+  return latest(found);
+}
+
 /** Builds the snapshot. `now` is injected so that freshness rules can be tested on a fixed clock. */
 export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders): PatientSnapshot {
   const resolve = (reference: string): Medication | undefined => data.medications.get(reference);
@@ -110,6 +217,9 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
   }
 
   const rls = findActiveCondition(data.conditions, RLS);
+  const osaTreatment = findOsaTreatment(data.procedures ?? [], data.deviceUseStatements ?? []);
+  const opioidRiskScreen = findRiskScreen(data.procedures ?? [], data.observations);
+  const augmentationFinding = findAugmentation(data.conditions, data.observations);
   const esrd = findActiveCondition(data.conditions, ESRD);
   const osa = findActiveCondition(data.conditions, OSA);
   const opioidUseDisorder = findActiveCondition(data.conditions, OPIOID_USE_DISORDER);
@@ -122,6 +232,9 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     ...(osa ? { osa } : {}),
     ...(opioidUseDisorder ? { opioidUseDisorder } : {}),
     ...(pregnancy ? { pregnancy } : {}),
+    ...(osaTreatment ? { osaTreatment } : {}),
+    ...(opioidRiskScreen ? { opioidRiskScreen } : {}),
+    ...(augmentationFinding ? { augmentationFinding } : {}),
     ferritin: latestFerritin(data.observations, now),
     tsat: latestTsat(data.observations, now),
     activeMedications: facts.filter(isActive),

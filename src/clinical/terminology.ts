@@ -196,3 +196,43 @@ export const IRLS_TOTAL: CodeRef = {
 
 /** The IRLS value set: only the local code, until a LOINC code is published. */
 export const IRLS = valueSet({ name: 'IRLS total score', codes: [IRLS_TOTAL] });
+
+/**
+ * Dopaminergic augmentation, recorded by the clinician as an Observation or a
+ * Condition. No ICD-10-CM or SNOMED CT code for RLS augmentation exists
+ * (terminology notes §2, [U] none found), so the local score system carries one.
+ */
+export const AUGMENTATION_FINDING: CodeRef = {
+  system: SYSTEM.rlsScores,
+  code: 'rls-augmentation',
+  display: 'Dopaminergic augmentation of restless legs syndrome',
+};
+
+/** The augmentation value set (local code only). */
+export const AUGMENTATION = valueSet({
+  name: 'RLS augmentation',
+  codes: [AUGMENTATION_FINDING],
+  text: ['augmentation'],
+});
+
+/** Opioid-misuse risk assessment: SNOMED 454281000124100 [V] (CDC opioid CPG example). */
+export const OPIOID_RISK_SCREEN = valueSet({
+  name: 'Opioid misuse risk assessment',
+  codes: [sct('454281000124100', 'Assessment of risk for opioid abuse (procedure)')],
+  text: ['opioid risk tool', 'opioid risk assessment', 'opioid misuse risk'],
+});
+
+/**
+ * Treatment of obstructive sleep apnea, recognised by text only: the project's
+ * terminology notes list no verified code for CPAP or other OSA therapy, so
+ * Procedures and DeviceUseStatements are matched on these words (and the
+ * card says the match came from text).
+ */
+export const OSA_TREATMENT_TEXT: readonly string[] = [
+  'cpap',
+  'bipap',
+  'apap',
+  'positive airway pressure',
+  'mandibular advancement',
+  'hypoglossal nerve stimulation',
+];

@@ -36,6 +36,90 @@ export const FERRIC_CARBOXYMALTOSE_DOSE_MG = { min: 750, max: 1000 } as const;
 /** Hours without iron-containing supplements before the iron studies are drawn. AASM 2025 good-practice statement [V]. */
 export const IRON_SUPPLEMENT_HOLD_HOURS = 24;
 
+// ---------------------------------------------------------------------------
+// Medication doses (rule catalog; guideline summary; terminology notes §4)
+// ---------------------------------------------------------------------------
+
+/**
+ * An "adequate" alpha-2-delta trial, in mg/day: gabapentin 1800 (the guideline
+ * summary's 1800-2400 mg/day), pregabalin 300 (the Allen 2014 trial dose [V]),
+ * gabapentin enacarbil 600 (the labelled RLS dose [V]). Rule catalog.
+ */
+export const ADEQUATE_ALPHA2DELTA_MG_PER_DAY: Readonly<Record<string, number>> = {
+  gabapentin: 1800,
+  pregabalin: 300,
+  'gabapentin-enacarbil': 600,
+};
+
+/** Gabapentin target range once titrated, mg/day (guideline summary, augmentation management). */
+export const GABAPENTIN_TARGET_MG_PER_DAY = { min: 1800, max: 2400 } as const;
+
+/** Gabapentin start when replacing a dopamine agonist: 300 mg three times a day (guideline summary). */
+export const GABAPENTIN_START_MG = 300;
+
+/**
+ * Highest daily dose labelled for RLS in the US, above which a dopamine agonist
+ * dose suggests augmentation: pramipexole 0.5 mg, ropinirole 4 mg, rotigotine
+ * 3 mg/24 h ([S]: AAFP 2008 and label paraphrases; IRLSSG 2016 says never exceed
+ * the RLS dose [V]).
+ */
+export const RLS_MAX_DAILY_DOSE_MG: Readonly<Record<string, number>> = {
+  pramipexole: 0.5,
+  ropinirole: 4,
+  rotigotine: 3,
+};
+
+/**
+ * Pramipexole-equivalent mg per mg of each dopamine agonist: levodopa
+ * equivalents (Tomlinson 2010: pramipexole x100, ropinirole x20, rotigotine x30
+ * [V]) divided by pramipexole's ([D]). PD-derived, not validated in RLS.
+ * Levodopa is not converted: it is compared only with itself.
+ */
+export const PRAMIPEXOLE_EQUIVALENT_PER_MG: Readonly<Record<string, number>> = {
+  pramipexole: 1,
+  ropinirole: 0.2,
+  rotigotine: 0.3,
+};
+
+/** Dose increases of a dopamine agonist within this window that point to augmentation. Rule catalog. */
+export const AUGMENTATION_DOSE_INCREASES = { count: 2, withinMonths: 12 } as const;
+
+/** Taper: reduce by 0.125-0.25 mg pramipexole-equivalent every 1-2 weeks (IRLSSG 2016; guideline summary). */
+export const TAPER_STEP_PRAMIPEXOLE_EQ_MG = { min: 0.125, max: 0.25 } as const;
+
+/** Weeks between taper steps in the computed schedule: the slow end of 1-2 weeks. */
+export const TAPER_INTERVAL_WEEKS = 2;
+
+/**
+ * The taper step in each drug's own unit, the smallest practical one within
+ * (or, for the patch, nearest to) 0.125-0.25 mg pramipexole-equivalent:
+ * pramipexole 0.125 mg tablet; ropinirole 1 mg (= 0.2); rotigotine 1 mg/24 h,
+ * the smallest patch (= 0.3, said on the card).
+ */
+export const TAPER_STEP_MG: Readonly<Record<string, number>> = {
+  pramipexole: 0.125,
+  ropinirole: 1,
+  rotigotine: 1,
+};
+
+/** ESRD: gabapentin at most this many mg/day (guideline summary: maximum 200-300 mg daily; [S]). */
+export const ESRD_GABAPENTIN_MAX_MG_PER_DAY = 300;
+
+/** ESRD: gabapentin 100 mg after dialysis or at bedtime (guideline summary). */
+export const ESRD_GABAPENTIN_DOSE_MG = 100;
+
+/** Extended-release oxycodone start for refractory RLS, mg at bedtime (guideline summary, ref 3). */
+export const OXYCODONE_ER_START_MG = { min: 5, max: 10 } as const;
+
+/** Methadone for refractory RLS, mg daily (guideline summary). */
+export const METHADONE_MG_PER_DAY = { min: 5, max: 10 } as const;
+
+/** Reassess with the IRLS this many weeks after a therapy starts (guideline summary: 4-6 weeks; rule catalog window 4-12). */
+export const REASSESS_IRLS_WEEKS = { min: 4, max: 12 } as const;
+
+/** Yearly augmentation risk on dopamine agonists, % (AASM 2025 summary; Silver 2011 ~7 %/yr [V]). */
+export const DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR = { min: 7, max: 10 } as const;
+
 /**
  * The thresholds as card templates may quote them (`{{ferritinTarget}}` ...),
  * so that card text never restates a number of its own.
@@ -52,4 +136,25 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   fcmDoseMin: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.min),
   fcmDoseMax: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.max),
   ironHoldHours: String(IRON_SUPPLEMENT_HOLD_HOURS),
+  gabapentinAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY.gabapentin),
+  pregabalinAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY.pregabalin),
+  enacarbilAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY['gabapentin-enacarbil']),
+  gabapentinTargetMin: String(GABAPENTIN_TARGET_MG_PER_DAY.min),
+  gabapentinTargetMax: String(GABAPENTIN_TARGET_MG_PER_DAY.max),
+  gabapentinStart: String(GABAPENTIN_START_MG),
+  pramipexoleMax: String(RLS_MAX_DAILY_DOSE_MG.pramipexole),
+  ropiniroleMax: String(RLS_MAX_DAILY_DOSE_MG.ropinirole),
+  rotigotineMax: String(RLS_MAX_DAILY_DOSE_MG.rotigotine),
+  taperStepMin: String(TAPER_STEP_PRAMIPEXOLE_EQ_MG.min),
+  taperStepMax: String(TAPER_STEP_PRAMIPEXOLE_EQ_MG.max),
+  esrdGabapentinMax: String(ESRD_GABAPENTIN_MAX_MG_PER_DAY),
+  esrdGabapentinDose: String(ESRD_GABAPENTIN_DOSE_MG),
+  oxycodoneStartMin: String(OXYCODONE_ER_START_MG.min),
+  oxycodoneStartMax: String(OXYCODONE_ER_START_MG.max),
+  methadoneMin: String(METHADONE_MG_PER_DAY.min),
+  methadoneMax: String(METHADONE_MG_PER_DAY.max),
+  reassessMinWeeks: String(REASSESS_IRLS_WEEKS.min),
+  reassessMaxWeeks: String(REASSESS_IRLS_WEEKS.max),
+  augmentationRiskMin: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.min),
+  augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),
 };

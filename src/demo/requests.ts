@@ -10,6 +10,7 @@ import { SYSTEM } from '../clinical/terminology.js';
 import { renderTemplate } from '../cds-hooks/request.js';
 import { type ServiceDefinition, SERVICES, prefetchOf } from '../cds-hooks/services.js';
 import type { FhirStore } from './fhir-store.js';
+import type { FixtureCase } from './cases.js';
 import { queryStore } from './search.js';
 
 /** A stable UUID derived from a name, so regenerated fixtures do not change. */
@@ -117,53 +118,30 @@ export function orderRequest(
   };
 }
 
-/** Every ready request, by file name. */
-export function allFixtureRequests(store: FhirStore): Record<string, Record<string, unknown>> {
+/** Every ready request, by file name: one per case and hook of the case table. */
+export function allFixtureRequests(
+  store: FhirStore,
+  cases: readonly FixtureCase[],
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const patientId of [...(store.get('Patient')?.keys() ?? [])].sort()) {
-    out[`patient-view--${patientId}.json`] = patientViewRequest(store, patientId);
+  for (const c of cases) {
+    const drafts = (c.drafts ?? []).map((d) =>
+      draftOrder({
+        id: d.id,
+        patientId: c.patient,
+        rxcui: d.rxcui,
+        display: d.display,
+        doseMg: d.doseMg,
+        timingCode: d.timing,
+        ...(d.reasonText ? { reasonText: d.reasonText } : {}),
+      }),
+    );
+    for (const hook of c.hooks) {
+      out[`${c.name}--${hook}.json`] =
+        hook === 'patient-view'
+          ? patientViewRequest(store, c.patient)
+          : orderRequest(store, hook, c.patient, drafts, hook === 'order-select' ? c.selections : undefined);
+    }
   }
-  const patientId = 'rls-good-iron';
-  const cabergoline = draftOrder({
-    id: 'draft-cabergoline',
-    patientId,
-    rxcui: '199703',
-    display: 'cabergoline 0.5 MG Oral Tablet',
-    doseMg: 0.5,
-    timingCode: 'QD',
-  });
-  const forProlactin = draftOrder({
-    id: 'draft-cabergoline-prolactinoma',
-    patientId,
-    rxcui: '199703',
-    display: 'cabergoline 0.5 MG Oral Tablet',
-    doseMg: 0.25,
-    timingCode: 'BID',
-    reasonText: 'Hyperprolactinemia',
-  });
-  const gabapentin = draftOrder({
-    id: 'draft-gabapentin',
-    patientId,
-    rxcui: '310431',
-    display: 'gabapentin 300 MG Oral Capsule',
-    doseMg: 300,
-    timingCode: 'TID',
-  });
-  out['order-select--cabergoline.json'] = orderRequest(store, 'order-select', patientId, [cabergoline]);
-  out['order-sign--cabergoline.json'] = orderRequest(store, 'order-sign', patientId, [cabergoline]);
-  out['order-select--cabergoline-for-hyperprolactinemia.json'] = orderRequest(
-    store,
-    'order-select',
-    patientId,
-    [forProlactin],
-  );
-  out['order-select--cabergoline-not-selected.json'] = orderRequest(
-    store,
-    'order-select',
-    patientId,
-    [cabergoline, gabapentin],
-    ['MedicationRequest/draft-gabapentin'],
-  );
-  out['order-sign--gabapentin.json'] = orderRequest(store, 'order-sign', patientId, [gabapentin]);
   return out;
 }

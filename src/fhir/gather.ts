@@ -11,6 +11,8 @@
 import type {
   Bundle,
   Condition,
+  DeviceUseStatement,
+  Procedure,
   FhirResource,
   Medication,
   MedicationRequest,
@@ -94,6 +96,8 @@ function subjectOf(resource: FhirResource): Reference | undefined {
     case 'Observation':
     case 'MedicationRequest':
     case 'MedicationStatement':
+    case 'Procedure':
+    case 'DeviceUseStatement':
       return resource.subject;
     default:
       return undefined;
@@ -183,9 +187,11 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     patient: [],
     conditions: [],
     ironStudies: [],
-    irlsScores: [],
+    rlsAssessments: [],
     medicationRequests: [],
     medicationStatements: [],
+    procedures: [],
+    deviceUseStatements: [],
   };
   for (const o of outcomes) {
     if (o.resources) {

@@ -1,60 +1,141 @@
 /**
- * Medications the AASM 2025 guideline recommends against in RLS, checked on
- * the draft orders at order-select and order-sign.
+ * Medications the AASM 2025 guideline recommends against in RLS: checked on
+ * the selected draft orders at order-select and order-sign, and on the active
+ * medications at patient-view.
  */
 import { matchConcept } from '../clinical/conditions.js';
-import type { DraftOrderFact, PatientSnapshot } from '../clinical/snapshot.js';
+import type { MedicationFact } from '../clinical/medications.js';
+import type { PatientSnapshot } from '../clinical/snapshot.js';
 import { RLS } from '../clinical/terminology.js';
 import { medication } from './describe.js';
-import type { Finding, Rule } from './types.js';
+import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';
+import type { Finding, Hook, Indicator, Rule } from './types.js';
 
 /**
  * True when the order states why it is given and none of the reasons is RLS
  * (e.g. cabergoline for hyperprolactinemia): the avoid-in-RLS advice then
- * does not apply to this order.
+ * does not decide this order.
  */
-export function hasNonRlsIndication(order: DraftOrderFact): boolean {
+export function hasNonRlsIndication(order: Pick<MedicationFact, 'reasons'>): boolean {
   if (order.reasons.length === 0) return false;
   return order.reasons.every((reason) => !matchConcept(reason, RLS));
 }
 
-function reasonText(order: DraftOrderFact): string {
+function reasonText(order: MedicationFact): string {
   return order.reasons
     .map((r) => r.text ?? r.coding?.find((c) => c.display)?.display ?? r.coding?.[0]?.code ?? 'unnamed')
     .join(', ');
 }
 
-/** Builds the finding for drafts of one avoided ingredient; critical unless every draft has a non-RLS indication. */
-function avoidDraft(ruleId: string, ingredientId: string, s: PatientSnapshot): Finding | undefined {
-  if (!s.rls) return undefined;
-  const drafts = s.draftOrders.filter((d) => d.selected && d.ingredient.id === ingredientId);
-  if (drafts.length === 0) return undefined;
-  const nonRls = drafts.every(hasNonRlsIndication);
+interface AvoidSpec {
+  readonly id: string;
+  readonly ingredients: readonly string[];
+  /** Indicator for a draft order; patient-view uses `activeIndicator`. */
+  readonly draftIndicator: Indicator;
+  readonly activeIndicator: Indicator;
+  /** Extra condition (clonazepam: only as monotherapy). */
+  readonly applies?: (s: PatientSnapshot, hook: Hook) => boolean;
+  /** A variant that overrides the others (valproate in pregnancy). */
+  readonly strongVariant?: (s: PatientSnapshot) => string | undefined;
+}
+
+function avoidRule(spec: AvoidSpec): Rule {
   return {
-    ruleId,
-    indicator: nonRls ? 'info' : 'critical',
-    values: { drug: drafts[0]?.ingredient.display ?? ingredientId },
-    evidence: drafts.map(
-      (d) =>
-        `draft order ${medication(d)}${d.reasons.length ? `; indication on the order: ${reasonText(d)}` : ''}`,
-    ),
-    computed: drafts
-      .filter((d) => d.dose.known)
-      .map((d) => `${d.display}: ${d.dose.known ? d.dose.how : ''}`),
-    missing: [],
-    suggestions: drafts.map((d) => ({ kind: 'delete-draft', reference: d.reference, display: d.display })),
-    ...(nonRls ? { variant: 'non-rls-indication' } : {}),
+    id: spec.id,
+    hooks: ['patient-view', 'order-select', 'order-sign'],
+    evaluate(s, hook): Finding | undefined {
+      if (!s.rls) return undefined;
+      const found = inFocus(s, hook, isIngredient(...spec.ingredients));
+      if (found.length === 0) return undefined;
+      if (spec.applies && !spec.applies(s, hook)) return undefined;
+      const atOrder = hook !== 'patient-view';
+      const strong = spec.strongVariant?.(s);
+      const nonRls = found.every(hasNonRlsIndication);
+      const indicator: Indicator = strong
+        ? spec.draftIndicator
+        : nonRls
+          ? 'info'
+          : atOrder
+            ? spec.draftIndicator
+            : spec.activeIndicator;
+      const variant = strong ?? (nonRls ? 'non-rls-indication' : atOrder ? undefined : 'active');
+      return {
+        ruleId: spec.id,
+        indicator,
+        values: { drug: found[0]?.ingredient.display ?? spec.ingredients[0] ?? '' },
+        evidence: found.map(
+          (m) =>
+            `${kind(m)}: ${medication(m)}${m.reasons.length ? `; indication on the order: ${reasonText(m)}` : ''}`,
+        ),
+        computed: found
+          .filter((m) => m.dose.known)
+          .map((m) => `${m.display}: ${m.dose.known ? m.dose.how : ''}`),
+        missing: [],
+        suggestions: atOrder
+          ? found.map((m) => ({ kind: 'delete-draft', reference: m.reference, display: m.display }))
+          : [],
+        ...(variant ? { variant } : {}),
+      };
+    },
   };
 }
 
-/** `avoid-cabergoline`: a draft cabergoline order (strong recommendation against; valvular fibrosis). */
-export const avoidCabergoline: Rule = {
-  id: 'avoid-cabergoline',
-  hooks: ['order-select', 'order-sign'],
-  evaluate(s) {
-    return avoidDraft('avoid-cabergoline', 'cabergoline', s);
-  },
-};
+/** Other RLS therapy (dopaminergic, alpha-2-delta, opioid) active or drafted: clonazepam is then not monotherapy. */
+const OTHER_RLS_THERAPY = ofClass(
+  'dopamine-agonist',
+  'ergot-dopamine-agonist',
+  'levodopa',
+  'alpha2delta',
+  'opioid',
+);
 
-/** The avoid-in-RLS rules. */
-export const AVOID_RULES: readonly Rule[] = [avoidCabergoline];
+/** `avoid-cabergoline`: strong recommendation against; cardiac valvular fibrosis. */
+export const avoidCabergoline = avoidRule({
+  id: 'avoid-cabergoline',
+  ingredients: ['cabergoline'],
+  draftIndicator: 'critical',
+  activeIndicator: 'warning',
+});
+
+/** `avoid-bupropion`: conditional recommendation against, moderate certainty. */
+export const avoidBupropion = avoidRule({
+  id: 'avoid-bupropion',
+  ingredients: ['bupropion'],
+  draftIndicator: 'warning',
+  activeIndicator: 'info',
+});
+
+/** `avoid-carbamazepine`: conditional recommendation against, low certainty. */
+export const avoidCarbamazepine = avoidRule({
+  id: 'avoid-carbamazepine',
+  ingredients: ['carbamazepine'],
+  draftIndicator: 'warning',
+  activeIndicator: 'info',
+});
+
+/** `avoid-valproate`: conditional against, very low certainty; hepatotoxic and teratogenic (stronger in pregnancy). */
+export const avoidValproate = avoidRule({
+  id: 'avoid-valproate',
+  ingredients: ['valproate'],
+  draftIndicator: 'warning',
+  activeIndicator: 'info',
+  strongVariant: (s) => (s.pregnancy ? 'pregnancy' : undefined),
+});
+
+/** `avoid-clonazepam`: only as monotherapy (sedates, does not treat RLS or reduce PLMs). */
+export const avoidClonazepam = avoidRule({
+  id: 'avoid-clonazepam',
+  ingredients: ['clonazepam'],
+  draftIndicator: 'warning',
+  activeIndicator: 'info',
+  applies: (s, hook) => !activePlusDrafts(s, hook).some(OTHER_RLS_THERAPY),
+});
+
+/** The avoid-in-RLS rules, in catalog order. */
+export const AVOID_RULES: readonly Rule[] = [
+  avoidCabergoline,
+  avoidBupropion,
+  avoidCarbamazepine,
+  avoidValproate,
+  avoidClonazepam,
+];

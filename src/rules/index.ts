@@ -3,12 +3,25 @@
  * one snapshot, findings ordered critical, warning, info.
  */
 import type { PatientSnapshot } from '../clinical/snapshot.js';
+import { AUGMENTATION_RULES } from './augmentation.js';
 import { AVOID_RULES } from './avoid.js';
+import { ESRD_RULES } from './esrd.js';
 import { IRON_RULES } from './iron.js';
+import { MONITORING_RULES } from './monitoring.js';
+import { OPIOID_RULES } from './opioid.js';
+import { REFRACTORY_RULES } from './refractory.js';
 import type { Finding, Hook, Indicator, Rule } from './types.js';
 
 /** Every rule, in catalog order. Rule ids are a public contract: never rename one. */
-export const RULES: readonly Rule[] = [...IRON_RULES, ...AVOID_RULES];
+export const RULES: readonly Rule[] = [
+  ...IRON_RULES,
+  ...REFRACTORY_RULES,
+  ...AUGMENTATION_RULES,
+  ...AVOID_RULES,
+  ...OPIOID_RULES,
+  ...ESRD_RULES,
+  ...MONITORING_RULES,
+];
 
 const SEVERITY: Readonly<Record<Indicator, number>> = { critical: 0, warning: 1, info: 2 };
 

@@ -4,6 +4,7 @@
  * on which evidence and what to suggest. It never builds a card.
  */
 import type { PatientSnapshot } from '../clinical/snapshot.js';
+import type { TaperStep } from '../clinical/taper.js';
 
 /** The hooks this service answers. */
 export type Hook = 'patient-view' | 'order-select' | 'order-sign';
@@ -16,7 +17,16 @@ export type SuggestionIntent =
   | { readonly kind: 'order-iron-studies' }
   | { readonly kind: 'order-ferric-carboxymaltose' }
   | { readonly kind: 'order-iron-sucrose' }
-  | { readonly kind: 'delete-draft'; readonly reference: string; readonly display: string };
+  | { readonly kind: 'delete-draft'; readonly reference: string; readonly display: string }
+  /** Replace a draft (or add, when `reference` is absent) with gabapentin: the ESRD dose when `esrd`. */
+  | {
+      readonly kind: 'gabapentin-instead';
+      readonly esrd: boolean;
+      readonly reference?: string;
+      readonly display?: string;
+    }
+  | { readonly kind: 'order-oxycodone-er' }
+  | { readonly kind: 'order-laxative' };
 
 /** The result of a rule that fired. */
 export interface Finding {
@@ -33,6 +43,8 @@ export interface Finding {
   readonly suggestions: readonly SuggestionIntent[];
   /** A template variant to use instead of the default text (e.g. `non-rls-indication`). */
   readonly variant?: string;
+  /** A computed dopamine-agonist taper to show as a table. */
+  readonly taper?: { readonly drug: string; readonly steps: readonly TaperStep[] };
 }
 
 /** A clinical rule: a stable id, the hooks it runs on, and a pure evaluation. */

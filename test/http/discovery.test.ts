@@ -34,21 +34,24 @@ test('every service has a title, a description and usage requirements, and no em
   }
 });
 
-test('every service prefetches the patient, conditions, iron studies, IRLS scores and medications', async () => {
+test('every service prefetches the patient, conditions, iron studies, RLS assessments, medications, procedures and devices', async () => {
   for (const s of await discovery()) {
     expect(Object.keys(s.prefetch).sort()).toEqual(
       [
         'conditions',
-        'irlsScores',
+        'deviceUseStatements',
         'ironStudies',
         'medicationRequests',
         'medicationStatements',
         'patient',
+        'procedures',
+        'rlsAssessments',
       ].sort(),
     );
     expect(s.prefetch.patient).toBe('Patient/{{context.patientId}}');
     expect(s.prefetch.ironStudies).toContain('http://loinc.org|2276-4');
     expect(s.prefetch.ironStudies).toContain('http://loinc.org|2502-3');
+    expect(s.prefetch.rlsAssessments).toContain('|irls-total');
   }
 });
 

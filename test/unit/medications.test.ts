@@ -96,11 +96,22 @@ describe('fromMedicationRequest', () => {
   test('an RxNorm number under a local code system is not read as RxNorm', () => {
     const mr = request({
       medicationCodeableConcept: {
+        coding: [{ system: 'http://example.org/local', code: '859040', display: 'Formulary item 12' }],
+      },
+    });
+    // The display names no catalog drug either, so nothing matches.
+    expect(fromMedicationRequest(mr, noResolver)).toBeUndefined();
+  });
+
+  test('a brand name in the text (Mirapex) is recognised as pramipexole, and said to come from text', () => {
+    const mr = request({
+      medicationCodeableConcept: {
         coding: [{ system: 'http://example.org/local', code: '859040', display: 'Mirapex' }],
       },
     });
-    // "Mirapex" is not a catalog name either, so nothing matches.
-    expect(fromMedicationRequest(mr, noResolver)).toBeUndefined();
+    const f = fromMedicationRequest(mr, noResolver);
+    expect(f?.ingredient.id).toBe('pramipexole');
+    expect(f?.matchedByText).toBe(true);
   });
 
   test('gabapentin enacarbil 600 mg ER (SCD 1101338) is not plain gabapentin', () => {

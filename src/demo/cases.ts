@@ -1,0 +1,58 @@
+/**
+ * The fixture case table (`fhir-fixtures/cases.yaml`): for each clinical
+ * situation, the patient, the hooks, the draft orders, and exactly which cards
+ * must come back. Hook requests are generated from it, so the table is the one
+ * place where a fixture's expectation is written.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const hook = z.enum(['patient-view', 'order-select', 'order-sign']);
+
+const draft = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/),
+    rxcui: z.string().regex(/^\d+$/),
+    display: z.string().min(1),
+    doseMg: z.number().positive(),
+    timing: z.string().min(1),
+    reasonText: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** One row of the case table. */
+export const CaseSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
+    patient: z.string().min(1),
+    hooks: z.array(hook).min(1),
+    drafts: z.array(draft).optional(),
+    selections: z.array(z.string()).optional(),
+    cards: z.array(z.string()),
+    boundaryFor: z.array(z.string()).optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+
+/** A fixture case. */
+export type FixtureCase = z.infer<typeof CaseSchema>;
+
+/** Reads and validates the case table; throws naming the row and field on a bad entry. */
+export function loadCases(file: string): FixtureCase[] {
+  const raw: unknown = parse(readFileSync(file, 'utf8'));
+  const parsed = z.array(CaseSchema).safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const names = new Set<string>();
+  for (const c of parsed.data) {
+    if (names.has(c.name)) throw new Error(`${file}: duplicate case name ${c.name}`);
+    names.add(c.name);
+    const clash = (c.boundaryFor ?? []).filter((id) => c.cards.includes(id));
+    if (clash.length)
+      throw new Error(`${file}: case ${c.name} lists ${clash.join(', ')} both in cards and boundaryFor`);
+  }
+  return parsed.data;
+}

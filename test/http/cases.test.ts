@@ -1,0 +1,113 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import request from 'supertest';
+import { BASE_URL, CORPUS_DIR, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
+import { cardProblems, ruleIds } from '../helpers/cards.js';
+import { loadCases } from '../../src/demo/cases.js';
+import { demoFhirRouter } from '../../src/demo/fhir-server.js';
+import { allFixtureRequests } from '../../src/demo/requests.js';
+import { RULES } from '../../src/rules/index.js';
+import type { Card } from '../../src/cds-hooks/types.js';
+
+// The case table (fhir-fixtures/cases.yaml) drives these tests: every case, on every hook it names,
+// through HTTP, once with full prefetch and once through the FHIR fallback.
+const cases = loadCases(`${FIXTURES_DIR}cases.yaml`);
+const store = fixtureStore();
+const requests = allFixtureRequests(store, cases);
+const app = testApp();
+const SERVICE = {
+  'patient-view': 'rls-patient-view',
+  'order-select': 'rls-order-select',
+  'order-sign': 'rls-order-sign',
+};
+const TOKEN = 'cases-fallback-token';
+
+const runs = cases.flatMap((c) => c.hooks.map((hook) => ({ c, hook, file: `${c.name}--${hook}.json` })));
+
+async function post(body: Record<string, unknown>): Promise<Card[]> {
+  const res = await request(app)
+    .post(`/cds-services/${SERVICE[body.hook as keyof typeof SERVICE]}`)
+    .send(body)
+    .expect(200);
+  const cards = (res.body as { cards: Card[] }).cards;
+  for (const card of cards) expect(cardProblems(card, BASE_URL)).toEqual([]);
+  return cards;
+}
+
+let server: Server;
+let fhirBase = '';
+beforeAll(async () => {
+  const fhir = express();
+  fhir.use('/fhir', demoFhirRouter(store, { pageSize: 4, requiredToken: TOKEN }));
+  server = fhir.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  fhirBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+
+test('the committed request fixtures are exactly what the case table generates (run `npm run fixtures`)', () => {
+  const dir = `${FIXTURES_DIR}requests/`;
+  expect(readdirSync(dir).sort()).toEqual(Object.keys(requests).sort());
+  for (const [name, body] of Object.entries(requests)) {
+    expect([name, JSON.parse(readFileSync(`${dir}${name}`, 'utf8'))]).toEqual([
+      name,
+      JSON.parse(JSON.stringify(body)),
+    ]);
+  }
+});
+
+test.each(runs)('$file: with full prefetch the cards are exactly the expected ones', async ({ c, file }) => {
+  const body = requests[file];
+  expect(body).toBeDefined();
+  expect(ruleIds(await post(body ?? {}))).toEqual(c.cards);
+});
+
+test.each(runs)(
+  '$file: through the FHIR fallback (paged, token) the cards are the same',
+  async ({ c, file }) => {
+    const body = requests[file] ?? {};
+    const fallback = {
+      ...body,
+      prefetch: undefined,
+      fhirServer: fhirBase,
+      fhirAuthorization: {
+        access_token: TOKEN,
+        token_type: 'Bearer',
+        expires_in: 300,
+        scope: 'patient/*.read',
+        subject: 'rls-cds',
+      },
+    };
+    expect(ruleIds(await post(fallback))).toEqual(c.cards);
+  },
+);
+
+describe('coverage of the rule catalog', () => {
+  const catalogFile = `${CORPUS_DIR}../docs/rules.md`;
+  const catalogIds = existsSync(catalogFile)
+    ? [...readFileSync(catalogFile, 'utf8').matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1] ?? '')
+    : [];
+  const registered = RULES.map((r) => r.id);
+
+  test('the catalog is readable and lists the rule ids', () => {
+    expect(catalogIds.length).toBeGreaterThanOrEqual(21);
+  });
+
+  test.each(catalogIds.map((id) => [id]))(
+    '%s is registered, has a template, a firing case and a boundary case',
+    (id) => {
+      expect(registered).toContain(id);
+      expect(templates.has(id)).toBe(true);
+      expect(cases.filter((c) => c.cards.includes(id)).map((c) => c.name)).not.toEqual([]);
+      expect(cases.filter((c) => c.boundaryFor?.includes(id)).map((c) => c.name)).not.toEqual([]);
+    },
+  );
+
+  test('every registered rule is in the catalog', () => {
+    expect(registered.filter((id) => !catalogIds.includes(id))).toEqual([]);
+  });
+});
