@@ -1,0 +1,177 @@
+/**
+ * The data-access code, written once over {@link SqlDriver}: the same
+ * statements run on SQLite and PostgreSQL.
+ */
+import type { SqlDriver, SqlValue } from './driver.js';
+import { migrate } from './migrations.js';
+import type {
+  CardLogEntry,
+  FeedbackRecord,
+  FeedbackSummary,
+  OpsStore,
+  RecordedFeedback,
+  RuleSummary,
+} from './types.js';
+
+/** Rows per multi-row INSERT (well under both databases' parameter limits). */
+const INSERT_CHUNK = 200;
+/** Longest override comment kept (characters). */
+export const MAX_COMMENT_LENGTH = 2000;
+
+/** The latest feedback entry of each card: a card's outcome is what the clinician did last. */
+const LATEST_FEEDBACK = `
+  SELECT card_uuid, outcome, override_reason_code,
+         ROW_NUMBER() OVER (PARTITION BY card_uuid ORDER BY outcome_at DESC, received_at DESC, outcome DESC) AS rn
+  FROM feedback`;
+
+type Count = number | string; // PostgreSQL returns COUNT/SUM as text
+
+/** {@link OpsStore} over any {@link SqlDriver}. */
+export class SqlStore implements OpsStore {
+  readonly kind: 'sqlite' | 'postgres';
+  private readonly ready: Promise<unknown>;
+
+  /** Starts the migrations; every operation waits for them. Prefer {@link SqlStore.open}. */
+  constructor(private readonly driver: SqlDriver) {
+    this.kind = driver.dialect;
+    this.ready = migrate(driver);
+    this.ready.catch(() => undefined); // surfaced by open() and by every operation
+  }
+
+  /** Opens a store and runs the pending migrations; rejects when they fail. */
+  static async open(driver: SqlDriver): Promise<SqlStore> {
+    const store = new SqlStore(driver);
+    try {
+      await store.ready;
+    } catch (error) {
+      await driver.close().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  async recordCards(entries: readonly CardLogEntry[]): Promise<void> {
+    await this.ready;
+    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+      const chunk = entries.slice(i, i + INSERT_CHUNK);
+      const params: SqlValue[] = chunk.flatMap((e) => [
+        e.cardUuid,
+        e.serviceId,
+        e.ruleId,
+        e.indicator,
+        e.hookInstance,
+        e.issuedAt.toISOString(),
+      ]);
+      await this.driver.run(
+        `INSERT INTO card_log (card_uuid, service_id, rule_id, indicator, hook_instance, issued_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (card_uuid) DO NOTHING`,
+        params,
+      );
+    }
+  }
+
+  async recordFeedback(entries: readonly FeedbackRecord[]): Promise<RecordedFeedback[]> {
+    await this.ready;
+    if (entries.length === 0) return [];
+    const fresh = await this.driver.transaction(async (tx) => {
+      const inserted: FeedbackRecord[] = [];
+      for (const e of entries) {
+        const changed = await tx.run(
+          `INSERT INTO feedback (card_uuid, outcome, outcome_at, service_id, accepted_suggestions,
+                                 override_reason_code, override_reason_system, override_comment, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (card_uuid, outcome, outcome_at) DO NOTHING`,
+          [
+            e.cardUuid,
+            e.outcome,
+            e.outcomeAt.toISOString(),
+            e.serviceId,
+            JSON.stringify(e.acceptedSuggestions),
+            e.overrideReasonCode ?? null,
+            e.overrideReasonSystem ?? null,
+            e.overrideComment?.slice(0, MAX_COMMENT_LENGTH) ?? null,
+            e.receivedAt.toISOString(),
+          ],
+        );
+        if (changed > 0) inserted.push(e);
+      }
+      return inserted;
+    });
+    if (fresh.length === 0) return [];
+    const uuids = [...new Set(fresh.map((e) => e.cardUuid))];
+    const rules = new Map<string, string>();
+    for (let i = 0; i < uuids.length; i += INSERT_CHUNK) {
+      const chunk = uuids.slice(i, i + INSERT_CHUNK);
+      const rows = await this.driver.all<{ card_uuid: string; rule_id: string }>(
+        `SELECT card_uuid, rule_id FROM card_log WHERE card_uuid IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const r of rows) rules.set(r.card_uuid, r.rule_id);
+    }
+    return fresh.map((e) => ({ cardUuid: e.cardUuid, outcome: e.outcome, ruleId: rules.get(e.cardUuid) }));
+  }
+
+  async feedbackSummary(since: Date | null): Promise<FeedbackSummary> {
+    await this.ready;
+    const from = since ? since.toISOString() : '';
+    const totals = await this.driver.all<{
+      rule_id: string;
+      issued: Count;
+      accepted: Count | null;
+      overridden: Count | null;
+    }>(
+      `SELECT c.rule_id AS rule_id,
+              COUNT(*) AS issued,
+              SUM(CASE WHEN l.outcome = 'accepted' THEN 1 ELSE 0 END) AS accepted,
+              SUM(CASE WHEN l.outcome = 'overridden' THEN 1 ELSE 0 END) AS overridden
+       FROM card_log c
+       LEFT JOIN (${LATEST_FEEDBACK}) l ON l.card_uuid = c.card_uuid AND l.rn = 1
+       WHERE c.issued_at >= ?
+       GROUP BY c.rule_id
+       ORDER BY c.rule_id`,
+      [from],
+    );
+    const reasons = await this.driver.all<{ rule_id: string; code: string | null; n: Count }>(
+      `SELECT c.rule_id AS rule_id, l.override_reason_code AS code, COUNT(*) AS n
+       FROM card_log c
+       JOIN (${LATEST_FEEDBACK}) l ON l.card_uuid = c.card_uuid AND l.rn = 1
+       WHERE c.issued_at >= ? AND l.outcome = 'overridden'
+       GROUP BY c.rule_id, l.override_reason_code`,
+      [from],
+    );
+    const unmatched = await this.driver.all<{ n: Count }>(
+      `SELECT COUNT(*) AS n FROM feedback f
+       WHERE f.outcome_at >= ? AND NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid)`,
+      [from],
+    );
+    const rules: RuleSummary[] = totals.map((t) => {
+      const issued = Number(t.issued);
+      const accepted = Number(t.accepted ?? 0);
+      const overridden = Number(t.overridden ?? 0);
+      const overrideReasons = reasons
+        .filter((r) => r.rule_id === t.rule_id)
+        .map((r) => ({ code: r.code, count: Number(r.n) }))
+        .sort((a, b) => b.count - a.count || String(a.code).localeCompare(String(b.code)));
+      return {
+        ruleId: t.rule_id,
+        issued,
+        accepted,
+        overridden,
+        noResponse: issued - accepted - overridden,
+        acceptanceRate: issued > 0 ? Math.round((accepted / issued) * 1000) / 1000 : null,
+        overrideReasons,
+      };
+    });
+    return { since, rules, unmatchedFeedback: Number(unmatched[0]?.n ?? 0) };
+  }
+
+  async ping(): Promise<void> {
+    await this.ready;
+    await this.driver.all('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
