@@ -3,7 +3,15 @@
  * answers JSON; errors are OperationOutcomes without internals.
  */
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
+import helmet from 'helmet';
+import { type Auth, callerOf, fhirServerProblem } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
 import { outcome } from './cds-hooks/errors.js';
 import { FeedbackDeduplicator } from './cds-hooks/feedback.js';
@@ -24,6 +32,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** The demo FHIR store; mounted at /demo/fhir when `config.demoFhir` is on. */
   readonly demoStore?: FhirStore;
+  /** JWT authentication of CDS clients (required in production; off when absent). */
+  readonly auth?: Auth;
 }
 
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
@@ -32,15 +42,29 @@ const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+
 export function createApp(deps: AppDeps): Express {
   const { config, logger, templates } = deps;
   const now = deps.now ?? (() => new Date());
+  if (config.production && !deps.auth) {
+    throw new Error('refusing to start in production without authentication: set CDS_CLIENTS_FILE');
+  }
+  // Authentication on discovery, service and feedback calls; not on the preflight, health or demo routes.
+  const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
   const feedbackSeen = new FeedbackDeduplicator();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // Security headers. The CSP is set below for the API routes only, so that the demo pages can set their own.
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(
+    '/cds-services',
+    helmet.contentSecurityPolicy({
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    }),
+  );
 
   // CORS for browser-based CDS clients; the preflight never needs a token.
   app.use(
     cors({
-      origin: '*',
+      origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins],
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: ['Authorization', 'Content-Type'],
       maxAge: 600,
@@ -61,13 +85,13 @@ export function createApp(deps: AppDeps): Express {
 
   if (config.demoFhir && deps.demoStore) app.use('/demo/fhir', demoFhirRouter(deps.demoStore));
 
-  app.get('/cds-services', (_req, res) => {
+  app.get('/cds-services', authenticate, (_req, res) => {
     res.json({ services: SERVICES.map(discoveryEntry) });
   });
 
-  const json = express.json({ limit: '10mb', type: JSON_TYPES, strict: true });
+  const json = express.json({ limit: config.maxRequestBytes, type: JSON_TYPES, strict: true });
 
-  app.post('/cds-services/:id', json, async (req: Request<{ id: string }>, res: Response) => {
+  app.post('/cds-services/:id', authenticate, json, async (req: Request<{ id: string }>, res: Response) => {
     const started = process.hrtime.bigint();
     const service = findService(req.params.id);
     if (!service) {
@@ -78,11 +102,16 @@ export function createApp(deps: AppDeps): Express {
     try {
       const request = parseHookRequest(req.body, service.hook);
       hookInstance = request.hookInstance;
+      const fhirServerRefused = request.fhirServer
+        ? fhirServerProblem(request.fhirServer, config.production, callerOf(res)?.client)
+        : undefined;
+      if (fhirServerRefused) throw new ValidationError('fhirServer', fhirServerRefused);
       const result = await handleHook(service, request, {
         templates,
         baseUrl: config.publicUrl,
         fhirTimeoutMs: config.fhirTimeoutMs,
         fhirMaxPages: config.fhirMaxPages,
+        fhirMaxResponseBytes: config.fhirMaxResponseBytes,
         now,
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -132,39 +161,44 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  app.post('/cds-services/:id/feedback', json, (req: Request<{ id: string }>, res: Response) => {
-    const service = findService(req.params.id);
-    if (!service) {
-      res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
-      return;
-    }
-    try {
-      const entries = parseFeedback(req.body);
-      let recorded = 0;
-      for (const entry of entries) {
-        if (!feedbackSeen.firstTime(FeedbackDeduplicator.key(service.id, entry))) continue;
-        recorded += 1;
-        logger.info(
-          {
-            service: service.id,
-            card: entry.card,
-            outcome: entry.outcome,
-            acceptedSuggestions: entry.acceptedSuggestions?.map((s) => s.id),
-            overrideReason: entry.overrideReason?.reason?.code,
-            outcomeTimestamp: entry.outcomeTimestamp,
-          },
-          'feedback',
-        );
-      }
-      res.json({ received: entries.length, recorded });
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        res.status(400).json(outcome('invalid', error.message, error.field));
+  app.post(
+    '/cds-services/:id/feedback',
+    authenticate,
+    json,
+    (req: Request<{ id: string }>, res: Response) => {
+      const service = findService(req.params.id);
+      if (!service) {
+        res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
         return;
       }
-      throw error;
-    }
-  });
+      try {
+        const entries = parseFeedback(req.body);
+        let recorded = 0;
+        for (const entry of entries) {
+          if (!feedbackSeen.firstTime(FeedbackDeduplicator.key(service.id, entry))) continue;
+          recorded += 1;
+          logger.info(
+            {
+              service: service.id,
+              card: entry.card,
+              outcome: entry.outcome,
+              acceptedSuggestions: entry.acceptedSuggestions?.map((s) => s.id),
+              overrideReason: entry.overrideReason?.reason?.code,
+              outcomeTimestamp: entry.outcomeTimestamp,
+            },
+            'feedback',
+          );
+        }
+        res.json({ received: entries.length, recorded });
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          res.status(400).json(outcome('invalid', error.message, error.field));
+          return;
+        }
+        throw error;
+      }
+    },
+  );
 
   app.use((req, res) => {
     res.status(404).json(outcome('not-found', `${req.method} ${req.path} is not a route of this service`));

@@ -17,6 +17,27 @@ const EnvSchema = z.object({
   DEMO_FHIR: flag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CDS_CARDS_DIR: z.string().min(1).optional(),
+  // Security (issue 4): authentication, replay cache, limits, CORS.
+  CDS_CLIENTS_FILE: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  JWKS_CACHE_MAX_AGE_SECONDS: z.coerce.number().min(0).max(86_400).default(600),
+  JWKS_COOLDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+  REPLAY_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1000).max(10_000_000).default(100_000),
+  MAX_REQUEST_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
+  FHIR_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024),
+  CORS_ORIGINS: z.string().optional(),
 });
 
 /** The service configuration. */
@@ -32,6 +53,47 @@ export interface Config {
   readonly demoFhir: boolean;
   readonly logLevel: string;
   readonly cardsDir?: string;
+  /** Path of the clients file; without it authentication is off (refused in production). */
+  readonly clientsFile?: string;
+  /** Redis for the shared replay cache; in memory without it. */
+  readonly redisUrl?: string;
+  readonly jwtClockSkewSeconds: number;
+  readonly jwtMaxLifetimeSeconds: number;
+  readonly jwksCacheMaxAgeSeconds: number;
+  readonly jwksCooldownSeconds: number;
+  readonly replayCacheMaxEntries: number;
+  /** Largest request body accepted (bytes); larger → 413. */
+  readonly maxRequestBytes: number;
+  /** Largest FHIR server response read (bytes); larger → the query fails. */
+  readonly fhirMaxResponseBytes: number;
+  /** Origins allowed by CORS: '*' (only outside production) or a list (empty: no CORS). */
+  readonly corsOrigins: '*' | readonly string[];
+}
+
+function corsOrigins(value: string | undefined, production: boolean): '*' | string[] {
+  if (value === undefined) return production ? [] : '*';
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.includes('*')) {
+    if (production)
+      throw new Error('invalid configuration:\n- CORS_ORIGINS: "*" is not allowed in production');
+    return '*';
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin)
+      throw new Error(
+        `invalid configuration:\n- CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port])`,
+      );
+  }
+  return origins;
 }
 
 /** Reads and validates the configuration; throws an Error naming every bad variable. */
@@ -43,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
+  if (production && !e.CDS_CLIENTS_FILE) {
+    throw new Error(
+      'invalid configuration:\n- CDS_CLIENTS_FILE: required in production (NODE_ENV=production): the JSON file of the EHR clients allowed to call this service; see the README, "Security"',
+    );
+  }
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
     production,
@@ -54,5 +121,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoFhir: e.DEMO_FHIR ?? !production,
     logLevel: e.LOG_LEVEL,
     ...(e.CDS_CARDS_DIR ? { cardsDir: e.CDS_CARDS_DIR } : {}),
+    ...(e.CDS_CLIENTS_FILE ? { clientsFile: e.CDS_CLIENTS_FILE } : {}),
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    jwtClockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS,
+    jwtMaxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS,
+    jwksCacheMaxAgeSeconds: e.JWKS_CACHE_MAX_AGE_SECONDS,
+    jwksCooldownSeconds: e.JWKS_COOLDOWN_SECONDS,
+    replayCacheMaxEntries: e.REPLAY_CACHE_MAX_ENTRIES,
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    fhirMaxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+    corsOrigins: corsOrigins(e.CORS_ORIGINS, production),
   };
 }

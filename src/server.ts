@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
+import { authFromConfig } from './auth/index.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from './cards/templates.js';
 import { loadConfig } from './config.js';
 import { loadStore } from './demo/fhir-store.js';
@@ -21,7 +22,14 @@ function main(): void {
     RULES.map((r) => r.id),
   );
   const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
-  const app = createApp({ config, logger, templates, ...(demoStore ? { demoStore } : {}) });
+  const auth = authFromConfig(config, logger);
+  const app = createApp({
+    config,
+    logger,
+    templates,
+    ...(demoStore ? { demoStore } : {}),
+    ...(auth ? { auth } : {}),
+  });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
       { url: config.publicUrl, production: config.production },
@@ -35,6 +43,7 @@ function main(): void {
   });
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
+    void auth?.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -18,6 +18,8 @@ export interface HandlerDeps {
   readonly baseUrl: string;
   readonly fhirTimeoutMs: number;
   readonly fhirMaxPages: number;
+  /** Largest FHIR response body read (bytes). */
+  readonly fhirMaxResponseBytes?: number;
   readonly now: () => Date;
 }
 
@@ -53,6 +55,7 @@ export async function handleHook(
           ...(request.accessToken ? { accessToken: request.accessToken } : {}),
           timeoutMs: deps.fhirTimeoutMs,
           maxPages: deps.fhirMaxPages,
+          ...(deps.fhirMaxResponseBytes ? { maxResponseBytes: deps.fhirMaxResponseBytes } : {}),
         }
       : undefined,
     draftResources: draftResources(request.draftOrders),

@@ -5,6 +5,7 @@
  */
 import { Client } from 'fhir-kit-client';
 import type { FhirResource } from 'fhir/r4.js';
+import { isResponseTooLarge, limitedDispatcher } from './limited-dispatcher.js';
 import { bundleResources, isFailure, isResource, nextLink } from './resources.js';
 
 /** How to reach the EHR's FHIR server for one hook call. */
@@ -15,6 +16,8 @@ export interface FhirAccess {
   readonly timeoutMs: number;
   /** Pages followed at most per query. */
   readonly maxPages: number;
+  /** Largest response body read (bytes); a larger one fails the query. Unlimited when absent. */
+  readonly maxResponseBytes?: number;
 }
 
 /** The outcome of one query. `reason` never contains patient data. */
@@ -35,6 +38,10 @@ function classify(error: unknown): string {
     code?: string;
   };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  if (isResponseTooLarge(error)) return 'response too large';
+  const status = e?.response?.status;
+  if (typeof status === 'number' && status >= 300 && status < 400)
+    return `redirect not followed (HTTP ${status})`;
   if (typeof e?.response?.status === 'number') {
     return e.response.status === 200 ? 'invalid JSON response' : `HTTP ${e.response.status}`;
   }
@@ -58,6 +65,12 @@ function clientFor(access: FhirAccess): Client {
   return new Client({
     baseUrl: access.baseUrl,
     ...(access.accessToken ? { bearerToken: access.accessToken } : {}),
+    // Redirects are never followed (a redirect could lead to another host, with the bearer token);
+    // response bodies are cut off at maxResponseBytes.
+    requestOptions: {
+      redirect: 'manual',
+      ...(access.maxResponseBytes ? { dispatcher: limitedDispatcher(access.maxResponseBytes) } : {}),
+    },
   });
 }
 
