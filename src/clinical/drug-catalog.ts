@@ -448,9 +448,11 @@ export const INGREDIENTS: readonly Ingredient[] = [
   {
     id: 'docusate-sennosides',
     display: 'docusate / sennosides',
-    rxcuis: ['1008340', '998740'],
+    rxcuis: ['1008340'],
     classes: ['laxative'],
     names: ['docusate / sennosides', 'docusate and sennosides'],
+    // Strength is the docusate component.
+    products: [tab('998740', 50, 'docusate sodium 50 mg / sennosides 8.6 mg tablet')],
   },
   {
     id: 'docusate',

@@ -115,7 +115,7 @@ function irlsScores(observations: readonly Observation[]): ScoreFact[] {
 }
 
 const PROCEDURE_DONE = new Set(['completed', 'in-progress']);
-const DEVICE_IN_USE = new Set(['active', 'completed']);
+const DEVICE_IN_USE = new Set(['active']);
 
 function texts(cc: { text?: string; coding?: { display?: string }[] } | undefined): string[] {
   return [cc?.text, ...(cc?.coding ?? []).map((c) => c.display)].filter(

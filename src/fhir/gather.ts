@@ -264,6 +264,8 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     medicationStatements: all.filter(
       (r): r is MedicationStatement => r.resourceType === 'MedicationStatement',
     ),
+    procedures: all.filter((r): r is Procedure => r.resourceType === 'Procedure'),
+    deviceUseStatements: all.filter((r): r is DeviceUseStatement => r.resourceType === 'DeviceUseStatement'),
     medications,
     unavailable,
   };

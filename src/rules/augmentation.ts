@@ -188,24 +188,23 @@ export const dopamineAgonistDoseIncrease: Rule = {
     let increase = false;
     for (const draft of drafts) {
       if (draft.classes.includes('levodopa')) {
+        // Levodopa is its own case: compared only with active levodopa, in mg.
+        if (activeLevodopa.length === 0) continue;
         const draftMg = draft.dose.known ? draft.dose.mgPerDay : undefined;
         const activeMg = activeLevodopaMg(activeLevodopa);
-        if (activeLevodopa.length > 0) {
-          if (draftMg !== undefined && activeMg !== undefined && draftMg > activeMg) {
-            increase = true;
-            offending.push(draft);
-            evidence.push(
-              `draft ${medication(draft)} is more than the active ${num(activeMg)} mg/day of levodopa`,
-            );
-          } else if (draftMg === undefined || activeMg === undefined) {
-            missing.push(`levodopa dose unknown (draft or active): the increase could not be checked`);
-          }
-        } else {
+        if (draftMg === undefined || activeMg === undefined) {
+          missing.push('levodopa dose unknown (draft or active): the increase could not be checked');
+        } else if (draftMg > activeMg) {
+          increase = true;
           offending.push(draft);
-          evidence.push(`draft ${medication(draft)} adds levodopa to an active dopamine agonist`);
+          evidence.push(
+            `draft ${medication(draft)} is more than the active ${num(activeMg)} mg/day of levodopa`,
+          );
         }
         continue;
       }
+      // A dopamine agonist is compared with active dopamine agonists only.
+      if (activeAgonists.length === 0) continue;
       const same = activeAgonists.filter((m) => m.ingredient.id === draft.ingredient.id);
       const draftEq = pramipexoleEquivalent(draft);
       if (same.length > 0) {
@@ -221,11 +220,6 @@ export const dopamineAgonistDoseIncrease: Rule = {
             `draft ${doseLine(draft)} is above the active ${num(activeEq)} mg/day pramipexole-equivalent`,
           );
         }
-        continue;
-      }
-      if (activeAgonists.length === 0 && activeLevodopa.length > 0) {
-        offending.push(draft);
-        evidence.push(`draft ${doseLine(draft)} adds a dopamine agonist to active levodopa`);
         continue;
       }
       const activeEq = totalActiveEquivalent(activeAgonists);

@@ -5,7 +5,7 @@
  */
 import type { MedicationFact } from '../clinical/medications.js';
 import { displayDate } from '../clinical/time.js';
-import { describeLab, medication } from './describe.js';
+import { describeLab, labShort, medication } from './describe.js';
 import { activePlusDrafts, inFocus, kind, ofClass, selectedDrafts } from './focus.js';
 import { ironNotOptimized } from './iron.js';
 import type { Finding, Rule, SuggestionIntent } from './types.js';
@@ -106,7 +106,11 @@ export const opioidBeforeIron: Rule = {
     return {
       ruleId: 'opioid-before-iron',
       indicator: 'warning',
-      values: { drug: drafts[0]?.ingredient.display ?? 'the opioid' },
+      values: {
+        drug: drafts[0]?.ingredient.display ?? 'the opioid',
+        ferritin: labShort(s.ferritin.latest),
+        tsat: labShort(s.tsat.latest),
+      },
       evidence: [...drafts.map((d) => `draft order: ${medication(d)}`), ...f.evidence, ...t.evidence],
       computed: [...f.computed, ...t.computed],
       missing: [...f.missing, ...t.missing, ...s.unavailable.filter((u) => /iron/i.test(u))],
