@@ -145,6 +145,8 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   pramipexoleMax: String(RLS_MAX_DAILY_DOSE_MG.pramipexole),
   ropiniroleMax: String(RLS_MAX_DAILY_DOSE_MG.ropinirole),
   rotigotineMax: String(RLS_MAX_DAILY_DOSE_MG.rotigotine),
+  ropiniroleFactor: String(PRAMIPEXOLE_EQUIVALENT_PER_MG.ropinirole),
+  rotigotineFactor: String(PRAMIPEXOLE_EQUIVALENT_PER_MG.rotigotine),
   taperStepMin: String(TAPER_STEP_PRAMIPEXOLE_EQ_MG.min),
   taperStepMax: String(TAPER_STEP_PRAMIPEXOLE_EQ_MG.max),
   esrdGabapentinMax: String(ESRD_GABAPENTIN_MAX_MG_PER_DAY),
