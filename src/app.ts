@@ -14,7 +14,8 @@ import helmet from 'helmet';
 import { type Auth, callerOf, fhirServerProblem } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
 import { outcome } from './cds-hooks/errors.js';
-import { FeedbackDeduplicator } from './cds-hooks/feedback.js';
+import { adminRouter } from './admin/router.js';
+import { toFeedbackRecord } from './cds-hooks/feedback.js';
 import { handleHook } from './cds-hooks/handler.js';
 import { ValidationError, parseFeedback, parseHookRequest } from './cds-hooks/request.js';
 import { SERVICES, discoveryEntry, findService } from './cds-hooks/services.js';
@@ -24,6 +25,17 @@ import type { FhirStore } from './demo/fhir-store.js';
 import { PrefetchShapeError } from './fhir/gather.js';
 import type { Logger } from './logger.js';
 
+import { readinessHandler } from './ops/health.js';
+import {
+  type Operations,
+  cardsByRule,
+  createOperations,
+  errorSummary,
+  fhirRequestObserver,
+  recordIssuedCards,
+} from './ops/operations.js';
+import { hookTimer, metricsHandler } from './ops/metrics.js';
+import { requestLogger, setLogFields } from './ops/request-log.js';
 /** Everything the app needs, injected so tests can build it with their own clock and data. */
 export interface AppDeps {
   readonly config: Config;
@@ -33,6 +45,8 @@ export interface AppDeps {
   /** The demo FHIR store; mounted at /demo/fhir when `config.demoFhir` is on. */
   readonly demoStore?: FhirStore;
   /** JWT authentication of CDS clients (required in production; off when absent). */
+  /** Store, card-log queue, metrics and readiness; default: an in-memory store (tests). */
+  readonly ops?: Operations;
   readonly auth?: Auth;
 }
 
@@ -47,13 +61,15 @@ export function createApp(deps: AppDeps): Express {
   }
   // Authentication on discovery, service and feedback calls; not on the preflight, health or demo routes.
   const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
-  const feedbackSeen = new FeedbackDeduplicator();
+  const ops = deps.ops ?? createOperations({ logger });
+  const onFhirRequest = fhirRequestObserver(ops.metrics);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   // Security headers. The CSP is set below for the API routes only, so that the demo pages can set their own.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(
+  app.use(requestLogger(logger));
     '/cds-services',
     helmet.contentSecurityPolicy({
       useDefaults: false,
@@ -77,6 +93,21 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/', (_req, res) => {
     res.json({
+  app.get(
+    '/readyz',
+    readinessHandler(
+      [
+        ...ops.readiness,
+        {
+          name: 'templates',
+          check: () => (templates.size > 0 ? Promise.resolve() : Promise.reject(new Error('none'))),
+        },
+      ],
+      () => ops.lifecycle.draining,
+    ),
+  );
+  app.get('/metrics', metricsHandler(ops.metrics));
+  if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, ops, logger, now }));
       service: 'Refractory restless legs syndrome CDS Hooks service',
       discovery: `${config.publicUrl}/cds-services`,
       ...(config.demoFhir && deps.demoStore ? { demoFhirServer: `${config.publicUrl}/demo/fhir` } : {}),
@@ -91,81 +122,90 @@ export function createApp(deps: AppDeps): Express {
 
   const json = express.json({ limit: config.maxRequestBytes, type: JSON_TYPES, strict: true });
 
-  app.post('/cds-services/:id', authenticate, json, async (req: Request<{ id: string }>, res: Response) => {
-    const started = process.hrtime.bigint();
-    const service = findService(req.params.id);
-    if (!service) {
-      res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
-      return;
-    }
-    let hookInstance: string | undefined;
-    try {
-      const request = parseHookRequest(req.body, service.hook);
-      hookInstance = request.hookInstance;
-      const fhirServerRefused = request.fhirServer
-        ? fhirServerProblem(request.fhirServer, config.production, callerOf(res)?.client)
-        : undefined;
-      if (fhirServerRefused) throw new ValidationError('fhirServer', fhirServerRefused);
-      const result = await handleHook(service, request, {
-        templates,
-        baseUrl: config.publicUrl,
-        fhirTimeoutMs: config.fhirTimeoutMs,
-        fhirMaxPages: config.fhirMaxPages,
-        fhirMaxResponseBytes: config.fhirMaxResponseBytes,
-        now,
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (result.status === 412) {
-        logger.info(
+  const timeHook = hookTimer(ops.metrics, (id) => findService(id) !== undefined);
+  app.post(
+    '/cds-services/:id',
+    timeHook,
+    authenticate,
+    json,
+    async (req: Request<{ id: string }>, res: Response) => {
+      const service = findService(req.params.id);
+      if (!service) {
+        res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
+        return;
+      }
+      let hookInstance: string | undefined;
+      try {
+        const request = parseHookRequest(req.body, service.hook);
+        hookInstance = request.hookInstance;
+        const fhirServerRefused = request.fhirServer
+          ? fhirServerProblem(request.fhirServer, config.production, callerOf(res)?.client)
+          : undefined;
+        if (fhirServerRefused) throw new ValidationError('fhirServer', fhirServerRefused);
+        const result = await handleHook(service, request, {
+          templates,
+          baseUrl: config.publicUrl,
+          fhirTimeoutMs: config.fhirTimeoutMs,
+          fhirMaxPages: config.fhirMaxPages,
+          fhirMaxResponseBytes: config.fhirMaxResponseBytes,
+          now,
+          onFhirRequest,
+        });
+        if (result.status === 412) {
+          setLogFields(
+            res,
+            {
+              hookInstance: hookInstance.slice(0, 100),
+              service: service.id,
+              missing: result.missing.map((m) => m.key),
+              fhirRequests: result.fhirRequests,
+            },
+            'hook call: required data missing',
+          );
+          res.status(412).json({
+            resourceType: 'OperationOutcome',
+            issue: result.missing.map((m) => ({
+              severity: 'error',
+              code: 'not-found',
+              diagnostics: `Required data could not be obtained: ${m.description} (prefetch key "${m.key}", template ${m.template}): ${m.reason}.`,
+              expression: [`prefetch.${m.key}`],
+            })),
+          });
+          return;
+        }
+        setLogFields(
+          res,
           {
-            hookInstance,
+            hookInstance: hookInstance.slice(0, 100),
             service: service.id,
-            status: 412,
-            ms,
-            missing: result.missing.map((m) => m.key),
+            cards: cardsByRule(result.ruleIds),
             fhirRequests: result.fhirRequests,
           },
-          'hook call: required data missing',
+          'hook call',
         );
-        res.status(412).json({
-          resourceType: 'OperationOutcome',
-          issue: result.missing.map((m) => ({
-            severity: 'error',
-            code: 'not-found',
-            diagnostics: `Required data could not be obtained: ${m.description} (prefetch key "${m.key}", template ${m.template}): ${m.reason}.`,
-            expression: [`prefetch.${m.key}`],
-          })),
-        });
-        return;
+        res.json({ cards: result.cards });
+        recordIssuedCards(ops, service.id, hookInstance, result.cards, now());
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
+          const field = error instanceof ValidationError ? error.field : error.field;
+          setLogFields(
+            res,
+            { hookInstance: hookInstance?.slice(0, 100), service: service.id, field },
+            'hook call rejected',
+          );
+          res.status(400).json(outcome('invalid', error.message, field));
+          return;
+        }
+        throw error;
       }
-      logger.info(
-        {
-          hookInstance,
-          service: service.id,
-          status: 200,
-          ms,
-          cards: result.ruleIds,
-          fhirRequests: result.fhirRequests,
-        },
-        'hook call',
-      );
-      res.json({ cards: result.cards });
-    } catch (error) {
-      if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
-        const field = error instanceof ValidationError ? error.field : error.field;
-        logger.info({ hookInstance, service: service.id, status: 400, field }, 'hook call rejected');
-        res.status(400).json(outcome('invalid', error.message, field));
-        return;
-      }
-      throw error;
-    }
-  });
+    },
+  );
 
   app.post(
     '/cds-services/:id/feedback',
     authenticate,
     json,
-    (req: Request<{ id: string }>, res: Response) => {
+    async (req: Request<{ id: string }>, res: Response) => {
       const service = findService(req.params.id);
       if (!service) {
         res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
@@ -173,23 +213,21 @@ export function createApp(deps: AppDeps): Express {
       }
       try {
         const entries = parseFeedback(req.body);
-        let recorded = 0;
-        for (const entry of entries) {
-          if (!feedbackSeen.firstTime(FeedbackDeduplicator.key(service.id, entry))) continue;
-          recorded += 1;
-          logger.info(
-            {
-              service: service.id,
-              card: entry.card,
-              outcome: entry.outcome,
-              acceptedSuggestions: entry.acceptedSuggestions?.map((s) => s.id),
-              overrideReason: entry.overrideReason?.reason?.code,
-              outcomeTimestamp: entry.outcomeTimestamp,
-            },
-            'feedback',
+        const receivedAt = now();
+        let recorded;
+        try {
+          recorded = await ops.store.recordFeedback(
+            entries.map((e) => toFeedbackRecord(service.id, e, receivedAt)),
           );
         }
-        res.json({ received: entries.length, recorded });
+        for (const r of recorded)
+          ops.metrics.feedback.inc({ rule: r.ruleId ?? 'unknown', outcome: r.outcome });
+        setLogFields(
+          res,
+          { service: service.id, received: entries.length, recorded: recorded.length },
+          'feedback',
+        );
+        res.json({ received: entries.length, recorded: recorded.length });
       } catch (error) {
         if (error instanceof ValidationError) {
           res.status(400).json(outcome('invalid', error.message, error.field));
@@ -209,6 +247,16 @@ export function createApp(deps: AppDeps): Express {
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json(outcome('structure', 'request body is not valid JSON', '(body)'));
       return;
+        } catch (error) {
+          // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
+          ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
+          logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
+          setLogFields(res, { service: service.id, received: entries.length }, 'feedback not stored');
+          res
+            .status(503)
+            .set('Retry-After', '30')
+            .json(outcome('transient', 'feedback could not be stored; retry later'));
+          return;
     }
     if (e?.type === 'entity.too.large') {
       res.status(413).json(outcome('too-costly', 'request body is too large'));

@@ -38,6 +38,16 @@ const EnvSchema = z.object({
     .max(1024 * 1024 * 1024)
     .default(20 * 1024 * 1024),
   CORS_ORIGINS: z.string().optional(),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  CDS_DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: z
+    .url()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  STORE_QUEUE_MAX: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  CDS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 /** The service configuration. */
@@ -68,6 +78,19 @@ export interface Config {
   readonly fhirMaxResponseBytes: number;
   /** Origins allowed by CORS: '*' (only outside production) or a list (empty: no CORS). */
   readonly corsOrigins: '*' | readonly string[];
+  /** `pretty` (human-readable, needs the dev dependency pino-pretty) or `json` lines. */
+  readonly logFormat: 'json' | 'pretty';
+  /** Folder of the embedded SQLite card log and feedback store. */
+  readonly dataDir: string;
+  /** PostgreSQL URL; when set, the card log and feedback go there instead of SQLite. */
+  readonly databaseUrl?: string;
+  readonly databasePoolMax: number;
+  /** Card-log entries waiting for the store at most; beyond it they are dropped (and counted). */
+  readonly storeQueueMax: number;
+  /** Bearer token of the admin routes; they are off when unset. */
+  readonly adminToken?: string;
+  /** Time allowed after SIGTERM for in-flight calls and the store queue. */
+  readonly shutdownGraceMs: number;
 }
 
 function corsOrigins(value: string | undefined, production: boolean): '*' | string[] {
@@ -131,5 +154,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     fhirMaxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, production),
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    dataDir: e.CDS_DATA_DIR,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    storeQueueMax: e.STORE_QUEUE_MAX,
+    ...(e.CDS_ADMIN_TOKEN ? { adminToken: e.CDS_ADMIN_TOKEN } : {}),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

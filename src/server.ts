@@ -2,6 +2,7 @@
  * Start-up: configuration, card templates, the demo FHIR store, listen, and
  * graceful shutdown.
  */
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { authFromConfig } from './auth/index.js';
@@ -10,29 +11,45 @@ import { loadConfig } from './config.js';
 import { loadStore } from './demo/fhir-store.js';
 import { daysSinceAnchor } from './demo/rebase.js';
 import { createLogger } from './logger.js';
+import { prettyDestination } from './ops/log-format.js';
+import { errorSummary, createOperations } from './ops/operations.js';
+import { gracefulShutdown } from './ops/shutdown.js';
 import { RULES } from './rules/index.js';
+import { describeStore, openStore } from './store/open.js';
 
 const FIXTURE_PATIENTS = fileURLToPath(new URL('../fhir-fixtures/patients/', import.meta.url));
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(
+    config.logLevel,
+    config.logFormat === 'pretty' ? await prettyDestination() : undefined,
+  );
   const templates = loadTemplates(
     config.cardsDir ?? DEFAULT_CARDS_DIR,
     RULES.map((r) => r.id),
   );
   const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
   const auth = authFromConfig(config, logger);
+  const ops = createOperations({
+    logger,
+    queueMax: config.storeQueueMax,
+    store: await openStore(config, (error) => {
+      logger.error({ err: errorSummary(error) }, 'store: idle database connection failed');
+    }),
+  });
+  logger.info({ store: describeStore(config) }, 'card log and feedback store ready');
   const app = createApp({
     config,
     logger,
     templates,
     ...(demoStore ? { demoStore } : {}),
     ...(auth ? { auth } : {}),
+    ops,
   });
   const server = app.listen(config.port, config.host, () => {
     logger.info(
-      { url: config.publicUrl, production: config.production },
+      { url: config.publicUrl, port: (server.address() as AddressInfo).port, production: config.production },
       `CDS Hooks service listening: ${config.publicUrl}/cds-services`,
     );
     if (demoStore) {
@@ -41,19 +58,18 @@ function main(): void {
       );
     }
   });
-  const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
-    void auth?.close();
-    server.close(() => process.exit(0));
-    setTimeout(() => process.exit(0), 10_000).unref();
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const shutdown = gracefulShutdown({
+    server,
+    logger,
+    ops,
+    graceMs: config.shutdownGraceMs,
+    closers: [() => auth?.close()],
+  });
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(1);
-}
+});

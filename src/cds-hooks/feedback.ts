@@ -1,28 +1,24 @@
 /**
- * Feedback intake. Until a store exists, entries are logged (ids and codes
- * only) once each: a duplicate entry is acknowledged but not counted again.
+ * Feedback intake: a validated spec entry becomes the record the store keeps
+ * (ids, codes, the clinician's comment and times). The store makes it
+ * idempotent: the same card, outcome and outcome time is one report.
  */
+import type { FeedbackRecord } from '../store/types.js';
 import type { FeedbackEntry } from './request.js';
 
-/** A bounded memory of feedback entries already seen, oldest forgotten first. */
-export class FeedbackDeduplicator {
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly capacity = 10_000) {}
-
-  /** The identity of an entry: the same card, outcome and time is the same report. */
-  static key(serviceId: string, entry: FeedbackEntry): string {
-    return `${serviceId}|${entry.card}|${entry.outcome}|${entry.outcomeTimestamp}`;
-  }
-
-  /** Returns true the first time a key is offered, false for a duplicate. */
-  firstTime(key: string): boolean {
-    if (this.seen.has(key)) return false;
-    this.seen.add(key);
-    if (this.seen.size > this.capacity) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-    return true;
-  }
+/** The record of one feedback entry for `serviceId`, received at `receivedAt`. */
+export function toFeedbackRecord(serviceId: string, entry: FeedbackEntry, receivedAt: Date): FeedbackRecord {
+  const reason = entry.overrideReason?.reason;
+  const comment = entry.overrideReason?.userComment;
+  return {
+    serviceId,
+    cardUuid: entry.card,
+    outcome: entry.outcome,
+    acceptedSuggestions: entry.acceptedSuggestions?.map((s) => s.id) ?? [],
+    ...(reason?.code ? { overrideReasonCode: reason.code } : {}),
+    ...(reason?.system ? { overrideReasonSystem: reason.system } : {}),
+    ...(comment ? { overrideComment: comment } : {}),
+    outcomeAt: new Date(entry.outcomeTimestamp),
+    receivedAt,
+  };
 }

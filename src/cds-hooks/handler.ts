@@ -5,6 +5,7 @@
 import { buildSnapshot } from '../clinical/snapshot.js';
 import { renderCard } from '../cards/render.js';
 import type { CardTemplate } from '../cards/templates.js';
+import type { FhirRequestEvent } from '../fhir/client.js';
 import { type MissingData, draftResources, gather } from '../fhir/gather.js';
 import { evaluate } from '../rules/index.js';
 import type { Card } from './types.js';
@@ -21,6 +22,8 @@ export interface HandlerDeps {
   /** Largest FHIR response body read (bytes). */
   readonly fhirMaxResponseBytes?: number;
   readonly now: () => Date;
+  /** Observer of each HTTP request to the FHIR server (metrics). */
+  readonly onFhirRequest?: (event: FhirRequestEvent) => void;
 }
 
 /** The outcome of a call: cards, or the data that could not be obtained (→ 412). */
@@ -56,6 +59,7 @@ export async function handleHook(
           timeoutMs: deps.fhirTimeoutMs,
           maxPages: deps.fhirMaxPages,
           ...(deps.fhirMaxResponseBytes ? { maxResponseBytes: deps.fhirMaxResponseBytes } : {}),
+          ...(deps.onFhirRequest ? { onRequest: deps.onFhirRequest } : {}),
         }
       : undefined,
     draftResources: draftResources(request.draftOrders),

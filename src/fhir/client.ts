@@ -18,6 +18,31 @@ export interface FhirAccess {
   readonly maxPages: number;
   /** Largest response body read (bytes); a larger one fails the query. Unlimited when absent. */
   readonly maxResponseBytes?: number;
+  /** Told about every HTTP request made (metrics); never receives URLs, data or tokens. */
+  readonly onRequest?: (event: FhirRequestEvent) => void;
+}
+
+/** One HTTP request to the FHIR server, as reported to {@link FhirAccess.onRequest}. */
+export interface FhirRequestEvent {
+  readonly outcome: 'ok' | 'not_found' | 'timeout' | 'http_error' | 'network_error' | 'invalid';
+  readonly seconds: number;
+}
+
+function requestOutcome(error: unknown): FhirRequestEvent['outcome'] {
+  const e = error as { name?: string; response?: { status?: number } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
+  const status = e?.response?.status;
+  if (status === 404 || status === 410) return 'not_found';
+  if (status === 200) return 'invalid';
+  return typeof status === 'number' ? 'http_error' : 'network_error';
+}
+
+function report(access: FhirAccess, outcome: FhirRequestEvent['outcome'], started: number): void {
+  try {
+    access.onRequest?.({ outcome, seconds: (performance.now() - started) / 1000 });
+  } catch {
+    // an observer never breaks a query
+  }
 }
 
 /** The outcome of one query. `reason` never contains patient data. */
@@ -96,9 +121,12 @@ export async function runQuery(
       seen.add(current);
       requests += 1;
       let body: unknown;
+      const started = performance.now();
       try {
         body = await client.request(current, { options: { signal } });
+        report(access, isResource(body) && !isFailure(body) ? 'ok' : 'invalid', started);
       } catch (error) {
+        report(access, requestOutcome(error), started);
         const status = (error as { response?: { status?: number } }).response?.status;
         if (interaction === 'read' && (status === 404 || status === 410))
           return { ok: true, resources, truncated: false, requests };

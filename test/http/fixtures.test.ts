@@ -112,3 +112,44 @@ test('every card names its rule in source.topic with the public base URL', async
     display: 'Iron not optimized in ESRD',
   });
 });
+
+test('the augmentation card for a patient on pramipexole 0.75 mg/day shows a week-by-week taper to zero', async () => {
+  const card = (await pv('rls-pramipexole-075')).find(
+    (c) => c.source.topic.code === 'augmentation-suspected',
+  );
+  expect(card?.indicator).toBe('warning');
+  expect(card?.detail).toContain('| weeks 1-2 | 0.75 mg/day | 0.75 mg |');
+  expect(card?.detail).toContain('| weeks 3-4 | 0.625 mg/day | 0.625 mg |');
+  expect(card?.detail).toContain('| weeks 11-12 | 0.125 mg/day | 0.125 mg |');
+  expect(card?.detail).toContain('| week 13 | stop | 0 mg |');
+  expect(card?.detail).toContain('pramipexole 0.75 mg/day is above the RLS maximum of 0.5 mg/day');
+});
+
+function agonistDraft(
+  id: string,
+  rxcui: string,
+  display: string,
+  doseMg: number,
+  timingCode: string,
+): MedicationRequest {
+  return draftOrder({ id, patientId: 'rls-on-pramipexole-025', rxcui, display, doseMg, timingCode });
+}
+
+test('switching pramipexole 0.25 mg/day to ropinirole 2 mg/day is caught as a dose increase', async () => {
+  const draft = agonistDraft('draft-ropinirole', '314208', 'ropinirole 1 MG Oral Tablet', 1, 'BID');
+  const cards = await send(orderRequest(store, 'order-sign', 'rls-on-pramipexole-025', [draft]));
+  const card = cards.find((c) => c.source.topic.code === 'dopamine-agonist-dose-increase');
+  expect(card?.indicator).toBe('critical');
+  expect(card?.summary).toMatch(/^Do not raise the ropinirole dose/);
+  expect(card?.detail).toContain('0.4 mg/day pramipexole-equivalent (ropinirole 2 mg/day × 0.2)');
+  expect(card?.suggestions?.[0]?.actions[0]).toMatchObject({
+    type: 'delete',
+    resourceId: 'MedicationRequest/draft-ropinirole',
+  });
+});
+
+test('renewing pramipexole at the same 0.25 mg/day is not a dose increase', async () => {
+  const draft = agonistDraft('draft-pramipexole', '859040', 'pramipexole 0.25 MG Oral Tablet', 0.25, 'QHS');
+  const cards = await send(orderRequest(store, 'order-select', 'rls-on-pramipexole-025', [draft]));
+  expect(cards.map((c) => c.source.topic.code)).not.toContain('dopamine-agonist-dose-increase');
+});

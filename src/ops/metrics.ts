@@ -1,0 +1,96 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so that tests and
+ * several apps in one process never share counters. Label values come from
+ * fixed sets (service ids, rule ids, indicators, outcomes), never from input.
+ */
+import type { RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's metrics. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Hook call duration, labels service and status. */
+  readonly hookDuration: Histogram<'service' | 'status'>;
+  /** Cards issued, labels rule and indicator. */
+  readonly cards: Counter<'rule' | 'indicator'>;
+  /** Fallback requests to FHIR servers, label outcome. */
+  readonly fhirRequests: Counter<'outcome'>;
+  /** Fallback request duration, label outcome. */
+  readonly fhirDuration: Histogram<'outcome'>;
+  /** Feedback entries recorded (duplicates excluded), labels rule and outcome. */
+  readonly feedback: Counter<'rule' | 'outcome'>;
+  /** Failed store operations and dropped card-log entries, labels operation and reason. */
+  readonly storeFailures: Counter<'operation' | 'reason'>;
+}
+
+/** Creates a registry with the service's metrics and the default process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    hookDuration: new Histogram({
+      name: 'cds_hook_duration_seconds',
+      help: 'Duration of CDS Hooks service calls, from request to response.',
+      labelNames: ['service', 'status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    cards: new Counter({
+      name: 'cds_cards_total',
+      help: 'Cards returned to EHRs.',
+      labelNames: ['rule', 'indicator'],
+      registers,
+    }),
+    fhirRequests: new Counter({
+      name: 'cds_fhir_requests_total',
+      help: 'HTTP requests to EHR FHIR servers for data missing from prefetch.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    fhirDuration: new Histogram({
+      name: 'cds_fhir_request_duration_seconds',
+      help: 'Duration of HTTP requests to EHR FHIR servers.',
+      labelNames: ['outcome'],
+      buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    feedback: new Counter({
+      name: 'cds_feedback_total',
+      help: 'Feedback entries recorded (a duplicate entry is not counted).',
+      labelNames: ['rule', 'outcome'],
+      registers,
+    }),
+    storeFailures: new Counter({
+      name: 'cds_store_failures_total',
+      help: 'Card-log and feedback store failures: failed writes or reads, and card-log entries dropped.',
+      labelNames: ['operation', 'reason'],
+      registers,
+    }),
+  };
+}
+
+/** `GET /metrics` in the Prometheus text format. */
+export function metricsHandler(metrics: Metrics): RequestHandler {
+  return async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType);
+    res.set('Cache-Control', 'no-store');
+    res.send(await metrics.registry.metrics());
+  };
+}
+
+/**
+ * Route middleware that times a hook call into `cds_hook_duration_seconds`,
+ * from before authentication to the response. Unknown service ids are
+ * labelled `unknown` so that callers cannot create label values.
+ */
+export function hookTimer(metrics: Metrics, isService: (id: string) => boolean): RequestHandler {
+  return (req, res, next) => {
+    const id = req.params.id;
+    const service = typeof id === 'string' && isService(id) ? id : 'unknown';
+    const stop = metrics.hookDuration.startTimer({ service });
+    res.once('finish', () => stop({ status: String(res.statusCode) }));
+    next();
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The operational side of one app instance, built once and injected:
+ * the store, the card-log write queue, metrics, readiness checks and the
+ * shutdown flag. The hook and feedback routes report through here.
+ */
+import type { Card } from '../cds-hooks/types.js';
+import type { FhirRequestEvent } from '../fhir/client.js';
+import type { Logger } from '../logger.js';
+import { memoryStore } from '../store/open.js';
+import type { CardLogEntry, OpsStore } from '../store/types.js';
+import { WriteQueue } from '../store/write-queue.js';
+import type { ReadinessCheck } from './health.js';
+import { type Metrics, createMetrics } from './metrics.js';
+
+/** What the app reports to. */
+export interface Operations {
+  readonly store: OpsStore;
+  /** Card-log writes, off the response path. */
+  readonly cardLog: WriteQueue<CardLogEntry>;
+  readonly metrics: Metrics;
+  /** Checks behind `/readyz` besides the card templates (store first). */
+  readonly readiness: readonly ReadinessCheck[];
+  /** Set when shutdown begins: `/readyz` then answers 503. */
+  readonly lifecycle: { draining: boolean };
+}
+
+/** Options of {@link createOperations}. */
+export interface OperationsOptions {
+  readonly logger: Logger;
+  /** Default: a throwaway in-memory SQLite store. */
+  readonly store?: OpsStore;
+  readonly metrics?: Metrics;
+  /** Card-log entries held at most while the store is slow or down. */
+  readonly queueMax?: number;
+  /** More readiness checks (e.g. Redis). */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Back-off before retrying a failed card-log write (tests shorten it). */
+  readonly retryDelayMs?: (attempt: number) => number;
+}
+
+/** Error name and code only: driver messages can carry hosts, users or values. */
+export function errorSummary(error: unknown): { name?: string; code?: string } {
+  const e = error as { name?: unknown; code?: unknown };
+  return {
+    ...(typeof e?.name === 'string' ? { name: e.name } : {}),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  };
+}
+
+/** Builds the operations bundle; the card-log queue writes to `store` in the background. */
+export function createOperations(options: OperationsOptions): Operations {
+  const { logger } = options;
+  const store = options.store ?? memoryStore();
+  const metrics = options.metrics ?? createMetrics();
+  const cardLog = new WriteQueue<CardLogEntry>({
+    write: (batch) => store.recordCards(batch),
+    maxEntries: options.queueMax ?? 10_000,
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    onWriteError: (error, entries) => {
+      metrics.storeFailures.inc({ operation: 'card_log', reason: 'error' });
+      logger.error({ err: errorSummary(error), entries }, 'card log: store write failed; will retry');
+    },
+    onDrop: (entries) => {
+      metrics.storeFailures.inc({ operation: 'card_log', reason: 'queue_full' }, entries);
+      logger.error({ entries }, 'card log: queue full; entries dropped');
+    },
+  });
+  return {
+    store,
+    cardLog,
+    metrics,
+    readiness: [{ name: 'store', check: () => store.ping() }, ...(options.readiness ?? [])],
+    lifecycle: { draining: false },
+  };
+}
+
+/** The FHIR-request observer that feeds the FHIR metrics. */
+export function fhirRequestObserver(metrics: Metrics): (event: FhirRequestEvent) => void {
+  return ({ outcome, seconds }) => {
+    metrics.fhirRequests.inc({ outcome });
+    metrics.fhirDuration.observe({ outcome }, seconds);
+  };
+}
+
+/** Longest hook instance kept in the card log and logs (a UUID is 36). */
+const MAX_HOOK_INSTANCE = 100;
+
+/** Counts the cards and queues them for the card log (never waits, never throws). */
+export function recordIssuedCards(
+  ops: Operations,
+  serviceId: string,
+  hookInstance: string,
+  cards: readonly Card[],
+  issuedAt: Date,
+): void {
+  for (const card of cards)
+    ops.metrics.cards.inc({ rule: card.source.topic.code, indicator: card.indicator });
+  ops.cardLog.push(
+    cards.map((card) => ({
+      cardUuid: card.uuid,
+      serviceId,
+      ruleId: card.source.topic.code,
+      indicator: card.indicator,
+      hookInstance: hookInstance.slice(0, MAX_HOOK_INSTANCE),
+      issuedAt,
+    })),
+  );
+}
+
+/** Cards per rule id, for the log line: `{ "iron-not-optimized": 1 }`. */
+export function cardsByRule(ruleIds: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const id of ruleIds) counts[id] = (counts[id] ?? 0) + 1;
+  return counts;
+}
