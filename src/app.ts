@@ -24,7 +24,6 @@ import { demoFhirRouter } from './demo/fhir-server.js';
 import type { FhirStore } from './demo/fhir-store.js';
 import { PrefetchShapeError } from './fhir/gather.js';
 import type { Logger } from './logger.js';
-
 import { readinessHandler } from './ops/health.js';
 import {
   type Operations,
@@ -36,6 +35,7 @@ import {
 } from './ops/operations.js';
 import { hookTimer, metricsHandler } from './ops/metrics.js';
 import { requestLogger, setLogFields } from './ops/request-log.js';
+
 /** Everything the app needs, injected so tests can build it with their own clock and data. */
 export interface AppDeps {
   readonly config: Config;
@@ -44,9 +44,9 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** The demo FHIR store; mounted at /demo/fhir when `config.demoFhir` is on. */
   readonly demoStore?: FhirStore;
-  /** JWT authentication of CDS clients (required in production; off when absent). */
   /** Store, card-log queue, metrics and readiness; default: an in-memory store (tests). */
   readonly ops?: Operations;
+  /** JWT authentication of CDS clients (required in production; off when absent). */
   readonly auth?: Auth;
 }
 
@@ -66,10 +66,10 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(requestLogger(logger));
   // Security headers. The CSP is set below for the API routes only, so that the demo pages can set their own.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(
-  app.use(requestLogger(logger));
     '/cds-services',
     helmet.contentSecurityPolicy({
       useDefaults: false,
@@ -90,9 +90,6 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-
-  app.get('/', (_req, res) => {
-    res.json({
   app.get(
     '/readyz',
     readinessHandler(
@@ -108,6 +105,9 @@ export function createApp(deps: AppDeps): Express {
   );
   app.get('/metrics', metricsHandler(ops.metrics));
   if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, ops, logger, now }));
+
+  app.get('/', (_req, res) => {
+    res.json({
       service: 'Refractory restless legs syndrome CDS Hooks service',
       discovery: `${config.publicUrl}/cds-services`,
       ...(config.demoFhir && deps.demoStore ? { demoFhirServer: `${config.publicUrl}/demo/fhir` } : {}),
@@ -219,6 +219,16 @@ export function createApp(deps: AppDeps): Express {
           recorded = await ops.store.recordFeedback(
             entries.map((e) => toFeedbackRecord(service.id, e, receivedAt)),
           );
+        } catch (error) {
+          // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
+          ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
+          logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
+          setLogFields(res, { service: service.id, received: entries.length }, 'feedback not stored');
+          res
+            .status(503)
+            .set('Retry-After', '30')
+            .json(outcome('transient', 'feedback could not be stored; retry later'));
+          return;
         }
         for (const r of recorded)
           ops.metrics.feedback.inc({ rule: r.ruleId ?? 'unknown', outcome: r.outcome });
@@ -247,16 +257,6 @@ export function createApp(deps: AppDeps): Express {
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json(outcome('structure', 'request body is not valid JSON', '(body)'));
       return;
-        } catch (error) {
-          // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
-          ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
-          logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
-          setLogFields(res, { service: service.id, received: entries.length }, 'feedback not stored');
-          res
-            .status(503)
-            .set('Retry-After', '30')
-            .json(outcome('transient', 'feedback could not be stored; retry later'));
-          return;
     }
     if (e?.type === 'entity.too.large') {
       res.status(413).json(outcome('too-costly', 'request body is too large'));

@@ -17,7 +17,10 @@ import { describePostgres, freshSchema } from './pg.js';
 const SUMMARY = '/admin/feedback-summary';
 
 async function issueCard(h: ReturnType<typeof harness>): Promise<Card> {
-  const res = await request(h.app).post('/cds-services/rls-patient-view').send(ironCall('p-ops-1')).expect(200);
+  const res = await request(h.app)
+    .post('/cds-services/rls-patient-view')
+    .send(ironCall('p-ops-1'))
+    .expect(200);
   const cards = (res.body as { cards: Card[] }).cards;
   expect(cards.length).toBeGreaterThan(0);
   expect(await h.ops.cardLog.flush(2000)).toBe(0);
@@ -112,7 +115,10 @@ describe('the admin route', () => {
   });
 
   test('answers 401 to a wrong token', async () => {
-    await request(h.app).get(SUMMARY).auth('admin-token-for-tests-0123456788', { type: 'bearer' }).expect(401);
+    await request(h.app)
+      .get(SUMMARY)
+      .auth('admin-token-for-tests-0123456788', { type: 'bearer' })
+      .expect(401);
   });
 
   test('does not exist when CDS_ADMIN_TOKEN is unset', async () => {

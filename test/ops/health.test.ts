@@ -18,16 +18,26 @@ test('/readyz answers 200 when the store and the templates are there', async () 
 });
 
 test('/readyz answers 503 naming a configured dependency that is down, without its error text', async () => {
-  const redis = { name: 'redis', check: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:6379')) };
-  const res = await request(harness({ readiness: [redis] }).app).get('/readyz').expect(503);
-  expect(res.body).toEqual({ status: 'not ready', checks: { store: 'ok', redis: 'unavailable', templates: 'ok' } });
+  const redis = {
+    name: 'redis',
+    check: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:6379')),
+  };
+  const res = await request(harness({ readiness: [redis] }).app)
+    .get('/readyz')
+    .expect(503);
+  expect(res.body).toEqual({
+    status: 'not ready',
+    checks: { store: 'ok', redis: 'unavailable', templates: 'ok' },
+  });
   expect(JSON.stringify(res.body)).not.toContain('10.0.0.7');
 });
 
 test('/readyz answers 503 "timed out" for a check that hangs, within the check time-out', async () => {
   const hung = { name: 'redis', check: () => new Promise<void>(() => undefined) };
   const started = Date.now();
-  const res = await request(harness({ readiness: [hung] }).app).get('/readyz').expect(503);
+  const res = await request(harness({ readiness: [hung] }).app)
+    .get('/readyz')
+    .expect(503);
   expect((res.body as { checks: Record<string, string> }).checks.redis).toBe('timed out');
   expect(Date.now() - started).toBeLessThan(4000);
 });

@@ -87,7 +87,9 @@ test('no log line carries a token, a patient id, patient data or a comment, what
     .post('/cds-services/rls-patient-view')
     .send({ ...call, hook: 'order-sign' })
     .expect(400);
-  await request(h.app).get(`/Patient/${PATIENT}?name=${encodeURIComponent(COMMENT)}`).expect(404);
+  await request(h.app)
+    .get(`/Patient/${PATIENT}?name=${encodeURIComponent(COMMENT)}`)
+    .expect(404);
   await request(h.app).get('/admin/feedback-summary').auth(ADMIN_TOKEN, { type: 'bearer' }).expect(200);
   await request(h.app).get('/admin/feedback-summary').auth(ACCESS_TOKEN, { type: 'bearer' }).expect(401);
 

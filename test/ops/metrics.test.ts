@@ -20,7 +20,9 @@ test('after one hook call /metrics shows the five families with their labels, an
   const card = (hook.body as { cards: Card[] }).cards[0] as Card;
   await request(h.app)
     .post('/cds-services/rls-patient-view/feedback')
-    .send({ feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-01T10:00:00Z' }] })
+    .send({
+      feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: '2026-11-01T10:00:00Z' }],
+    })
     .expect(200);
 
   const res = await request(h.app).get('/metrics').expect(200);
@@ -74,8 +76,15 @@ test('an unknown service id is labelled "unknown", so callers cannot invent labe
 
 test('a duplicate feedback entry does not count twice in cds_feedback_total', async () => {
   const h = harness();
-  const entry = { card: 'not-a-logged-card', outcome: 'overridden', outcomeTimestamp: '2026-11-01T10:00:00Z' };
-  await request(h.app).post('/cds-services/rls-patient-view/feedback').send({ feedback: [entry, entry] }).expect(200);
+  const entry = {
+    card: 'not-a-logged-card',
+    outcome: 'overridden',
+    outcomeTimestamp: '2026-11-01T10:00:00Z',
+  };
+  await request(h.app)
+    .post('/cds-services/rls-patient-view/feedback')
+    .send({ feedback: [entry, entry] })
+    .expect(200);
   const text = (await request(h.app).get('/metrics').expect(200)).text;
   expect(text).toMatch(/^cds_feedback_total\{rule="unknown",outcome="overridden"\} 1$/m);
 });

@@ -35,7 +35,9 @@ test('the table has one row per rule with every count, the rate and the reasons'
   });
   const lines = table.trimEnd().split('\n');
   expect(lines[0]).toBe('Override analytics: cards issued since 2026-10-01T00:00:00.000Z');
-  expect(lines[2]).toMatch(/^rule\s+issued\s+accepted\s+overridden\s+no response\s+acceptance\s+override reasons$/);
+  expect(lines[2]).toMatch(
+    /^rule\s+issued\s+accepted\s+overridden\s+no response\s+acceptance\s+override reasons$/,
+  );
   expect(lines[4]).toMatch(
     /^avoid-cabergoline\s+40\s+10\s+25\s+5\s+25\.0 %\s+non-rls-indication 20, \(no reason\) 5$/,
   );
@@ -51,7 +53,7 @@ test('an empty period says so instead of printing an empty table', () => {
 describe('the report command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cds-report-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...process.env, CDS_DATA_DIR: dir, NODE_ENV: 'test' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CDS_DATA_DIR: dir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;
   const report = (...args: string[]) =>
     run(process.execPath, ['--import', 'tsx', 'src/cli/report.ts', ...args], { cwd: ROOT, env });

@@ -14,7 +14,9 @@ import { fullPrefetch, lab, patientView, rlsCondition, searchset } from '../help
 import { startService } from './child-server.js';
 
 /** A FHIR server on loopback that answers every search after `delayMs`, and tells when a request arrives. */
-async function slowFhirServer(delayMs: number): Promise<{ url: string; firstRequest: Promise<void>; close: () => void }> {
+async function slowFhirServer(
+  delayMs: number,
+): Promise<{ url: string; firstRequest: Promise<void>; close: () => void }> {
   let arrived!: () => void;
   const firstRequest = new Promise<void>((r) => (arrived = r));
   const timers = new Set<NodeJS.Timeout>();
@@ -46,7 +48,10 @@ function slowCall(fhirServer: string): Record<string, unknown> {
   const P = 'p-shutdown';
   const body = patientView(
     P,
-    fullPrefetch([rlsCondition(P)], [lab(P, 'f', '2276-4', 40, 'ng/mL', recent), lab(P, 't', '2502-3', 25, '%', recent)]),
+    fullPrefetch(
+      [rlsCondition(P)],
+      [lab(P, 'f', '2276-4', 40, 'ng/mL', recent), lab(P, 't', '2502-3', 25, '%', recent)],
+    ),
     { fhirServer },
   );
   delete (body.prefetch as Record<string, unknown>).medicationStatements;
@@ -60,7 +65,11 @@ test('SIGTERM during a slow FHIR fallback call lets the call finish, flushes the
   const fhir = await slowFhirServer(1500);
   const dataDir = mkdtempSync(join(tmpdir(), 'cds-shutdown-'));
   dirs.push(dataDir);
-  const service = await startService({ CDS_DATA_DIR: dataDir, FHIR_TIMEOUT_MS: '10000', SHUTDOWN_GRACE_MS: '8000' });
+  const service = await startService({
+    CDS_DATA_DIR: dataDir,
+    FHIR_TIMEOUT_MS: '10000',
+    SHUTDOWN_GRACE_MS: '8000',
+  });
   try {
     const base = `http://127.0.0.1:${service.port}`;
     const call = fetch(`${base}/cds-services/rls-patient-view`, {
@@ -99,7 +108,11 @@ test('a call still running when SHUTDOWN_GRACE_MS is over is cut, and the exit c
   const fhir = await slowFhirServer(5000);
   const dataDir = mkdtempSync(join(tmpdir(), 'cds-shutdown-'));
   dirs.push(dataDir);
-  const service = await startService({ CDS_DATA_DIR: dataDir, FHIR_TIMEOUT_MS: '10000', SHUTDOWN_GRACE_MS: '500' });
+  const service = await startService({
+    CDS_DATA_DIR: dataDir,
+    FHIR_TIMEOUT_MS: '10000',
+    SHUTDOWN_GRACE_MS: '500',
+  });
   try {
     const call = fetch(`http://127.0.0.1:${service.port}/cds-services/rls-patient-view`, {
       method: 'POST',
@@ -112,7 +125,9 @@ test('a call still running when SHUTDOWN_GRACE_MS is over is cut, and the exit c
     expect(await service.exited).toBe(1);
     expect(Date.now() - signalledAt).toBeLessThan(3000);
     expect(await call).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
-    expect(service.lines().map((l) => l.msg)).toContain('shutdown grace period over: closing open connections');
+    expect(service.lines().map((l) => l.msg)).toContain(
+      'shutdown grace period over: closing open connections',
+    );
   } finally {
     service.child.kill('SIGKILL');
     fhir.close();

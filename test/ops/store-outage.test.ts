@@ -40,7 +40,10 @@ test('with the store closed mid-run, hooks answer 200 and the failure shows in /
   expect(failureLines.length).toBeGreaterThanOrEqual(1);
 
   const ready = await request(h.app).get('/readyz').expect(503);
-  expect(ready.body).toMatchObject({ status: 'not ready', checks: { store: 'unavailable', templates: 'ok' } });
+  expect(ready.body).toMatchObject({
+    status: 'not ready',
+    checks: { store: 'unavailable', templates: 'ok' },
+  });
 
   const feedback = await request(h.app)
     .post('/cds-services/rls-patient-view/feedback')
@@ -73,5 +76,7 @@ test('when the queue is full, new card-log entries are dropped and counted, and 
   h.ops.cardLog.push(Array.from({ length: 10_000 }, () => ({}) as never));
   await request(h.app).post('/cds-services/rls-patient-view').send(ironCall('p-e')).expect(200);
   const metrics = await request(h.app).get('/metrics').expect(200);
-  expect(metricValue(metrics.text, 'cds_store_failures_total{operation="card_log",reason="queue_full"}')).toBeGreaterThanOrEqual(1);
+  expect(
+    metricValue(metrics.text, 'cds_store_failures_total{operation="card_log",reason="queue_full"}'),
+  ).toBeGreaterThanOrEqual(1);
 });
