@@ -22,6 +22,7 @@ import { SERVICES, discoveryEntry, findService } from './cds-hooks/services.js';
 import type { Config } from './config.js';
 import { demoFhirRouter } from './demo/fhir-server.js';
 import type { FhirStore } from './demo/fhir-store.js';
+import { simulatorRouter } from './demo/simulator/router.js';
 import { PrefetchShapeError } from './fhir/gather.js';
 import type { Logger } from './logger.js';
 import { readinessHandler } from './ops/health.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   readonly demoStore?: FhirStore;
   /** Store, card-log queue, metrics and readiness; default: an in-memory store (tests). */
   readonly ops?: Operations;
+  /** Folder of the built EHR simulator page (default: dist/web); served at /demo with the demo FHIR server. */
+  readonly simulatorAssetsDir?: string;
   /** JWT authentication of CDS clients (required in production; off when absent). */
   readonly auth?: Auth;
 }
@@ -106,15 +109,33 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', metricsHandler(ops.metrics));
   if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, ops, logger, now }));
 
-  app.get('/', (_req, res) => {
+  const demo = config.demoFhir && deps.demoStore !== undefined;
+  app.get('/', (req, res) => {
+    // A browser goes to the EHR simulator; API clients get the JSON index.
+    if (demo && req.accepts(['json', 'html']) === 'html') {
+      res.redirect(302, '/demo/');
+      return;
+    }
     res.json({
       service: 'Refractory restless legs syndrome CDS Hooks service',
       discovery: `${config.publicUrl}/cds-services`,
-      ...(config.demoFhir && deps.demoStore ? { demoFhirServer: `${config.publicUrl}/demo/fhir` } : {}),
+      ...(demo
+        ? { demoFhirServer: `${config.publicUrl}/demo/fhir`, ehrSimulator: `${config.publicUrl}/demo/` }
+        : {}),
     });
   });
 
-  if (config.demoFhir && deps.demoStore) app.use('/demo/fhir', demoFhirRouter(deps.demoStore));
+  if (config.demoFhir && deps.demoStore) {
+    app.use('/demo/fhir', demoFhirRouter(deps.demoStore));
+    app.use(
+      '/demo',
+      simulatorRouter({
+        fhirServer: `${config.publicUrl}/demo/fhir`,
+        now,
+        ...(deps.simulatorAssetsDir ? { assetsDir: deps.simulatorAssetsDir } : {}),
+      }),
+    );
+  }
 
   app.get('/cds-services', authenticate, (_req, res) => {
     res.json({ services: SERVICES.map(discoveryEntry) });

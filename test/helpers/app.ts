@@ -5,7 +5,7 @@
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../../src/app.js';
+import { type AppDeps, createApp } from '../../src/app.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from '../../src/cards/templates.js';
 import { loadConfig } from '../../src/config.js';
 import { type FhirStore, loadStore } from '../../src/demo/fhir-store.js';
@@ -33,7 +33,12 @@ export const templates = loadTemplates(
 );
 
 /** Builds the app as production code does, with test settings. */
-export function testApp(env: Record<string, string> = {}, demoStore?: FhirStore, now: Date = NOW): Express {
+export function testApp(
+  env: Record<string, string> = {},
+  demoStore?: FhirStore,
+  now: Date = NOW,
+  extra: Partial<AppDeps> = {},
+): Express {
   const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: BASE_URL, FHIR_TIMEOUT_MS: '1000', ...env });
   return createApp({
     config,
@@ -41,5 +46,6 @@ export function testApp(env: Record<string, string> = {}, demoStore?: FhirStore,
     templates,
     now: () => now,
     ...(demoStore ? { demoStore } : {}),
+    ...extra,
   });
 }

@@ -1,0 +1,118 @@
+/**
+ * "What the service sees": the patient facts derived from one hook request by
+ * the service's own gathering and snapshot code, for the simulator's chart.
+ * Only the request's prefetch is used; nothing is fetched from a FHIR server.
+ */
+import type { LabFinding, LabValue } from '../../clinical/labs.js';
+import type { MedicationFact } from '../../clinical/medications.js';
+import { buildSnapshot } from '../../clinical/snapshot.js';
+import { type HookRequest, renderTemplate } from '../../cds-hooks/request.js';
+import { SERVICES, prefetchOf } from '../../cds-hooks/services.js';
+import { draftResources, gather } from '../../fhir/gather.js';
+import type { FactsView, LabFindingView, LabView, MedicationView } from './api-types.js';
+
+function lab(v: LabValue): LabView {
+  return {
+    value: v.value,
+    unit: v.unit,
+    effective: v.effective,
+    ...(v.reportedAs ? { reportedAs: v.reportedAs } : {}),
+    ...(v.computedFrom ? { computedFrom: { iron: v.computedFrom.iron, tibc: v.computedFrom.tibc } } : {}),
+  };
+}
+
+function finding(f: LabFinding): LabFindingView {
+  return {
+    ...(f.latest ? { latest: lab(f.latest) } : {}),
+    ...(f.stale ? { stale: lab(f.stale) } : {}),
+    ignored: [...f.ignored],
+  };
+}
+
+function medication(m: MedicationFact & { selected?: boolean }): MedicationView {
+  return {
+    reference: m.reference,
+    ingredient: m.ingredient.display,
+    classes: [...m.classes],
+    display: m.display,
+    status: m.status,
+    dose: m.dose.known
+      ? { known: true, mgPerDay: m.dose.mgPerDay, how: m.dose.how }
+      : { known: false, reason: m.dose.reason },
+    ...(m.start ? { start: m.start } : {}),
+    matchedByText: m.matchedByText,
+    ...(m.selected !== undefined ? { selected: m.selected } : {}),
+  };
+}
+
+/** The facts for a validated hook request, as the service of that hook would derive them at `now`. */
+export async function factsFor(request: HookRequest, now: Date): Promise<FactsView> {
+  const service = SERVICES.find((s) => s.hook === request.hook);
+  if (!service) throw new Error(`no service for hook ${request.hook}`);
+  const wanted = prefetchOf(service).map(({ key, query, required }) => ({
+    key,
+    query,
+    required,
+    url: renderTemplate(query.template, request.contextTokens),
+  }));
+  const result = await gather({
+    patientId: request.patientId,
+    wanted,
+    prefetch: request.prefetch,
+    fhir: undefined,
+    draftResources: draftResources(request.draftOrders),
+  });
+  const base = { patientId: request.patientId, hook: request.hook, now: now.toISOString() };
+  if (!result.ok) {
+    return {
+      ...base,
+      conditions: [],
+      absentConditions: [],
+      ferritin: { ignored: [] },
+      tsat: { ignored: [] },
+      activeMedications: [],
+      medicationHistory: [],
+      draftOrders: [],
+      irlsScores: [],
+      unavailable: [],
+      missing: result.missing.map((m) => `${m.description}: ${m.reason}`),
+    };
+  }
+  const s = buildSnapshot(result.data, now, {
+    medicationRequests: request.draftMedicationRequests,
+    ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
+  });
+  const named = [
+    ['Restless legs syndrome', s.rls],
+    ['End-stage renal disease', s.esrd],
+    ['Obstructive sleep apnea', s.osa],
+    ['Opioid use disorder', s.opioidUseDisorder],
+    ['Pregnancy', s.pregnancy],
+  ] as const;
+  const active = new Set(s.activeMedications.map((m) => m.reference));
+  return {
+    ...base,
+    conditions: named.flatMap(([label, c]) =>
+      c
+        ? [
+            {
+              label,
+              display: c.display,
+              ...(c.code ? { code: c.code } : {}),
+              ...(c.date ? { date: c.date } : {}),
+              matchedByText: c.matchedByText,
+            },
+          ]
+        : [],
+    ),
+    absentConditions: named.filter(([, c]) => !c).map(([label]) => label),
+    ferritin: finding(s.ferritin),
+    tsat: finding(s.tsat),
+    activeMedications: s.activeMedications.map(medication),
+    medicationHistory: s.medicationHistory.filter((m) => !active.has(m.reference)).map(medication),
+    draftOrders: s.draftOrders.map(medication),
+    irlsScores: s.irlsScores.map((x) => ({ value: x.value, effective: x.effective })),
+    unavailable: [...s.unavailable],
+    missing: [],
+  };
+}
