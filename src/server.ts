@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       logger.info(
         `demo FHIR server with the fixture patients: ${config.publicUrl}/demo/fhir (not for production use)`,
       );
+      logger.info(`EHR simulator, open in a browser: ${config.publicUrl}/demo/`);
     }
   });
   const shutdown = gracefulShutdown({

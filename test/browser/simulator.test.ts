@@ -21,9 +21,11 @@ import { NOW, fixtureStore, testApp } from '../helpers/app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = !!process.env.CI && process.env.CI !== 'false';
+const IN_CI = process.env.CI === 'true';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 const TIMEOUT = 60_000;
+/** Opens the admin routes, whose feedback summary shows what the feedback store holds. */
+const ADMIN_TOKEN = 'simulator-test-admin-token';
 
 /** The flags of a headless Chromium that makes no connection of its own (see the machine notes). */
 const CHROMIUM_ARGS = [
@@ -39,6 +41,14 @@ const CHROMIUM_ARGS = [
 ];
 
 const WIDE = { width: 1280, height: 800 };
+
+/** A row of GET /admin/feedback-summary. */
+interface StoredRule {
+  ruleId: string;
+  accepted: number;
+  overridden: number;
+  overrideReasons: { code: string | null; count: number }[];
+}
 
 /** One attribute of every element a locator matches. */
 async function attributes(locator: Locator, name: string): Promise<(string | null)[]> {
@@ -69,7 +79,8 @@ suite('EHR simulator in headless Chromium', () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const app = testApp({ DEMO_FHIR: 'true', CDS_PUBLIC_URL: base }, fixtureStore(), NOW, {
+    const env = { DEMO_FHIR: 'true', CDS_PUBLIC_URL: base, CDS_ADMIN_TOKEN: ADMIN_TOKEN };
+    const app = testApp(env, fixtureStore(), NOW, {
       simulatorAssetsDir: assets,
     });
     server.on('request', app);
@@ -117,6 +128,22 @@ suite('EHR simulator in headless Chromium', () => {
       .map((el) => el.localName + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''))`);
     expect(overflowing).toEqual([]);
     await page.setViewportSize(WIDE);
+  }
+
+  /** The feedback store's summary row of a rule, once it shows `until` (the card log is written asynchronously). */
+  async function storedFeedback(ruleId: string, until: (row: StoredRule) => boolean): Promise<StoredRule> {
+    let row: StoredRule | undefined;
+    for (let i = 0; i < 40; i += 1) {
+      const res = await fetch(`${base}/admin/feedback-summary`, {
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { rules: StoredRule[] };
+      row = body.rules.find((r) => r.ruleId === ruleId);
+      if (row && until(row)) return row;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`feedback for ${ruleId} not stored: ${JSON.stringify(row)}`);
   }
 
   async function openChart(patientId: string): Promise<void> {
@@ -278,6 +305,8 @@ suite('EHR simulator in headless Chromium', () => {
       await page.waitForSelector(
         '[data-card-code="dopamine-agonist-dose-increase"] [data-outcome="accepted"][data-feedback-status="200"]',
       );
+      // The feedback store holds it.
+      await storedFeedback('dopamine-agonist-dose-increase', (r) => r.accepted === 1);
       await shoot('04-pramipexole-accepted');
     },
     TIMEOUT,
@@ -315,6 +344,8 @@ suite('EHR simulator in headless Chromium', () => {
       const recorded = card.locator('[data-outcome="overridden"][data-feedback-status="200"]');
       await recorded.waitFor();
       await expect(recorded.innerText()).resolves.toContain('Directed by the treating specialist');
+      const stored = await storedFeedback('avoid-cabergoline', (r) => r.overridden === 1);
+      expect(stored.overrideReasons).toEqual([{ code: 'specialist-directed', count: 1 }]);
       // The overridden draft stays; "Sign" sends it to order-sign, whose card is shown before signing completes.
       await expect(page.locator('#draft-list [data-draft-id]').count()).resolves.toBe(1);
       const [sign] = await Promise.all([

@@ -69,6 +69,8 @@ function problem(x: Exchange): string {
     .filter(Boolean)
     .join(' ');
   if (x.status === 0) return x.responseText;
+  if (x.status === 401 && !diag)
+    return 'HTTP 401: the service requires a signed JWT (CDS_CLIENTS_FILE is set) and the simulator has no demo issuer to sign one';
   return `HTTP ${x.status}${diag ? `: ${diag}` : ''}`;
 }
 
