@@ -24,6 +24,8 @@ export interface HandlerDeps {
   readonly now: () => Date;
   /** Observer of each HTTP request to the FHIR server (metrics). */
   readonly onFhirRequest?: (event: FhirRequestEvent) => void;
+  /** Told when a rule throws and is skipped (logged; never fatal). */
+  readonly onRuleError?: (ruleId: string) => void;
 }
 
 /** The outcome of a call: cards, or the data that could not be obtained (→ 412). */
@@ -70,7 +72,7 @@ export async function handleHook(
     medicationRequests: request.draftMedicationRequests,
     ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
   });
-  const findings = evaluate(snapshot, request.hook);
+  const findings = evaluate(snapshot, request.hook, (ruleId) => deps.onRuleError?.(ruleId));
   const cards = findings.map((finding) => {
     const template = deps.templates.get(finding.ruleId);
     if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);

@@ -38,6 +38,11 @@ export function isEnteredInError(condition: Condition): boolean {
   return statusCode(condition.verificationStatus, SYSTEM.conditionVerification) === 'entered-in-error';
 }
 
+/** The value when it is a string (records from the wire may carry anything). */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Matches a CodeableConcept against a value set by code, then by text. */
 export function matchConcept(
   cc: CodeableConcept | undefined,
@@ -46,7 +51,11 @@ export function matchConcept(
   if (!cc) return undefined;
   for (const coding of cc.coding ?? []) {
     if (inValueSet(vs, coding.system, coding.code)) {
-      return { code: coding.code, display: coding.display ?? cc.text ?? vs.name, matchedByText: false };
+      return {
+        code: coding.code,
+        display: str(coding.display) ?? str(cc.text) ?? vs.name,
+        matchedByText: false,
+      };
     }
   }
   const text = [cc.text, ...(cc.coding ?? []).map((c) => c.display)]
@@ -54,7 +63,7 @@ export function matchConcept(
     .join(' ')
     .toLowerCase();
   if (text && (vs.text ?? []).some((fragment) => text.includes(fragment))) {
-    return { display: cc.text ?? vs.name, matchedByText: true };
+    return { display: str(cc.text) ?? vs.name, matchedByText: true };
   }
   return undefined;
 }
@@ -72,7 +81,7 @@ export function findActiveCondition(
     if (!isConditionActive(condition)) continue;
     const match = matchConcept(condition.code, vs);
     if (!match) continue;
-    const date = condition.onsetDateTime ?? condition.recordedDate;
+    const date = str(condition.onsetDateTime) ?? str(condition.recordedDate);
     const fact: ConditionFact = { ...match, ...(date ? { date } : {}) };
     // Prefer a coded match over a text match, then the most recent.
     if (

@@ -13,6 +13,7 @@ import type {
 } from 'fhir/r4.js';
 import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
 import { type DailyDose, type Strength, dailyDose, strengthFromText } from './dose.js';
+import { str } from './conditions.js';
 import { parseFhirTime } from './time.js';
 
 /** One medication order or statement, as the rules see it. */
@@ -71,7 +72,7 @@ export function identify(
   medication?: Medication,
 ): Identified | undefined {
   const cc = concept ?? medication?.code;
-  const display = cc?.text ?? cc?.coding?.find((c) => c.display)?.display ?? '';
+  const display = str(cc?.text) ?? str(cc?.coding?.find((c) => typeof c.display === 'string')?.display) ?? '';
   for (const coding of cc?.coding ?? []) {
     const match = lookupRxcui(coding.system, coding.code);
     if (!match) continue;
@@ -124,6 +125,17 @@ function strengthFromMedication(medication: Medication | undefined): Strength | 
   return { mg: num.value, basis: 'unit', from: 'Medication.ingredient strength' };
 }
 
+/** A reason CodeableConcept the rules can read: an object whose coding (if any) is an array of objects. */
+function isConcept(cc: unknown): cc is CodeableConcept {
+  if (typeof cc !== 'object' || cc === null) return false;
+  const { coding, text } = cc as { coding?: unknown; text?: unknown };
+  if (text !== undefined && typeof text !== 'string') return false;
+  return (
+    coding === undefined ||
+    (Array.isArray(coding) && coding.every((c) => typeof c === 'object' && c !== null))
+  );
+}
+
 function build(
   resourceType: MedicationFact['resourceType'],
   id: string | undefined,
@@ -134,6 +146,7 @@ function build(
   reasons: readonly CodeableConcept[] | undefined,
 ): MedicationFact | undefined {
   if (!identified) return undefined;
+  start = str(start);
   const startTime = parseFhirTime(start);
   return {
     ingredient: identified.ingredient,
@@ -146,7 +159,7 @@ function build(
     ...(start ? { start } : {}),
     ...(startTime !== undefined ? { startTime } : {}),
     matchedByText: identified.matchedByText,
-    reasons: reasons ?? [],
+    reasons: (Array.isArray(reasons) ? reasons : []).filter(isConcept),
   };
 }
 

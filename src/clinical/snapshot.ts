@@ -12,7 +12,13 @@ import type {
   Observation,
   Patient,
 } from 'fhir/r4.js';
-import { type ConditionFact, findActiveCondition, isConditionActive, matchConcept } from './conditions.js';
+import {
+  type ConditionFact,
+  findActiveCondition,
+  isConditionActive,
+  matchConcept,
+  str,
+} from './conditions.js';
 import { type LabFinding, latestFerritin, latestTsat } from './labs.js';
 import {
   type MedicationFact,
@@ -138,7 +144,7 @@ function findOsaTreatment(
   for (const p of procedures) {
     if (!PROCEDURE_DONE.has(p.status)) continue;
     const t = texts(p.code).find(mentions);
-    const date = p.performedDateTime ?? p.performedPeriod?.start;
+    const date = str(p.performedDateTime) ?? str(p.performedPeriod?.start);
     if (t) found.push({ display: t, ...(date ? { date } : {}) });
   }
   for (const d of devices) {
@@ -146,7 +152,7 @@ function findOsaTreatment(
     const t = [d.device?.display, ...(d.reasonCode ?? []).flatMap(texts)].find(
       (x): x is string => !!x && mentions(x),
     );
-    const date = d.timingDateTime ?? d.timingPeriod?.start ?? d.recordedOn;
+    const date = str(d.timingDateTime) ?? str(d.timingPeriod?.start) ?? str(d.recordedOn);
     if (t) found.push({ display: t, ...(date ? { date } : {}) });
   }
   return latest(found);
@@ -161,7 +167,7 @@ function findRiskScreen(
   for (const p of procedures) {
     if (p.status !== 'completed') continue;
     const m = matchConcept(p.code, OPIOID_RISK_SCREEN);
-    const date = p.performedDateTime ?? p.performedPeriod?.start;
+    const date = str(p.performedDateTime) ?? str(p.performedPeriod?.start);
     if (m) found.push({ display: m.display, ...(date ? { date } : {}) });
   }
   for (const o of observations) {
@@ -182,7 +188,7 @@ function findAugmentation(
   for (const c of conditions) {
     if (!isConditionActive(c)) continue;
     if (!(c.code?.coding ?? []).some((x) => inValueSet(AUGMENTATION, x.system, x.code))) continue;
-    const date = c.onsetDateTime ?? c.recordedDate;
+    const date = str(c.onsetDateTime) ?? str(c.recordedDate);
     found.push({ display: 'augmentation recorded on the problem list', ...(date ? { date } : {}) });
   }
   for (const o of observations) {
@@ -194,16 +200,81 @@ function findAugmentation(
   return latest(found);
 }
 
+/**
+ * Keeps the records that the fact readers can read. A record with a
+ * malformed shape (a string where FHIR has an array, a number for a code)
+ * makes its reader throw; it is skipped and counted, never fatal.
+ */
+function readable<T>(items: readonly T[], probe: (item: T) => unknown, what: string, skipped: string[]): T[] {
+  const kept: T[] = [];
+  let dropped = 0;
+  for (const item of items) {
+    try {
+      probe(item);
+      kept.push(item);
+    } catch {
+      dropped += 1;
+    }
+  }
+  if (dropped > 0) skipped.push(`${dropped} ${what} record(s) could not be read and were skipped`);
+  return kept;
+}
+
 /** Builds the snapshot. `now` is injected so that freshness rules can be tested on a fixed clock. */
 export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders): PatientSnapshot {
   const resolve = (reference: string): Medication | undefined => data.medications.get(reference);
+  const skipped: string[] = [];
+  const conditions = readable(
+    data.conditions,
+    (c) => [RLS, OPIOID_USE_DISORDER].forEach((vs) => findActiveCondition([c], vs)),
+    'Condition',
+    skipped,
+  );
+  const observations = readable(
+    data.observations,
+    (o) => {
+      latestFerritin([o], now);
+      latestTsat([o], now);
+      irlsScores([o]);
+      findRiskScreen([], [o]);
+      findAugmentation([], [o]);
+    },
+    'Observation',
+    skipped,
+  );
+  const procedures = readable(
+    data.procedures ?? [],
+    (p) => {
+      findOsaTreatment([p], []);
+      findRiskScreen([p], []);
+    },
+    'Procedure',
+    skipped,
+  );
+  const devices = readable(
+    data.deviceUseStatements ?? [],
+    (d) => findOsaTreatment([], [d]),
+    'DeviceUseStatement',
+    skipped,
+  );
   const facts: MedicationFact[] = [];
+  const medicationFact = <T>(
+    read: (r: T, m: typeof resolve) => MedicationFact | undefined,
+    r: T,
+  ): MedicationFact | undefined => {
+    try {
+      return read(r, resolve);
+    } catch {
+      skipped.push('a medication record could not be read and was skipped');
+      return undefined;
+    }
+  };
   for (const mr of data.medicationRequests) {
-    const fact = fromMedicationRequest(mr, resolve);
+    const fact = medicationFact(fromMedicationRequest, mr);
     if (fact) facts.push(fact);
   }
   for (const ms of data.medicationStatements) {
-    const fact = fromMedicationStatement(ms, resolve);
+    const fact = medicationFact(fromMedicationStatement, ms);
     if (fact) facts.push(fact);
   }
 
@@ -211,19 +282,19 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
   const selections = drafts?.selections ? new Set(drafts.selections) : undefined;
   for (const mr of drafts?.medicationRequests ?? []) {
     if (mr.status === 'entered-in-error' || mr.status === 'cancelled') continue;
-    const fact = fromMedicationRequest(mr, resolve);
+    const fact = medicationFact(fromMedicationRequest, mr);
     if (!fact) continue;
     draftOrders.push({ ...fact, selected: !selections || selections.has(fact.reference) });
   }
 
-  const rls = findActiveCondition(data.conditions, RLS);
-  const osaTreatment = findOsaTreatment(data.procedures ?? [], data.deviceUseStatements ?? []);
-  const opioidRiskScreen = findRiskScreen(data.procedures ?? [], data.observations);
-  const augmentationFinding = findAugmentation(data.conditions, data.observations);
-  const esrd = findActiveCondition(data.conditions, ESRD);
-  const osa = findActiveCondition(data.conditions, OSA);
-  const opioidUseDisorder = findActiveCondition(data.conditions, OPIOID_USE_DISORDER);
-  const pregnancy = findActiveCondition(data.conditions, PREGNANCY);
+  const rls = findActiveCondition(conditions, RLS);
+  const osaTreatment = findOsaTreatment(procedures, devices);
+  const opioidRiskScreen = findRiskScreen(procedures, observations);
+  const augmentationFinding = findAugmentation(conditions, observations);
+  const esrd = findActiveCondition(conditions, ESRD);
+  const osa = findActiveCondition(conditions, OSA);
+  const opioidUseDisorder = findActiveCondition(conditions, OPIOID_USE_DISORDER);
+  const pregnancy = findActiveCondition(conditions, PREGNANCY);
   return {
     patientId: data.patientId,
     now,
@@ -235,12 +306,12 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     ...(osaTreatment ? { osaTreatment } : {}),
     ...(opioidRiskScreen ? { opioidRiskScreen } : {}),
     ...(augmentationFinding ? { augmentationFinding } : {}),
-    ferritin: latestFerritin(data.observations, now),
-    tsat: latestTsat(data.observations, now),
+    ferritin: latestFerritin(observations, now),
+    tsat: latestTsat(observations, now),
     activeMedications: facts.filter(isActive),
     medicationHistory: facts.filter(isHistory),
-    irlsScores: irlsScores(data.observations),
+    irlsScores: irlsScores(observations),
     draftOrders,
-    unavailable: data.unavailable,
+    unavailable: [...data.unavailable, ...new Set(skipped)],
   };
 }

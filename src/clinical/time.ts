@@ -14,7 +14,11 @@ export function isUsableStatus(status: string | undefined): boolean {
 
 /** Parses a FHIR date, dateTime or instant to epoch ms; undefined when unparseable. */
 export function parseFhirTime(value: string | undefined): number | undefined {
-  if (!value || !/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)) return undefined;
+  if (
+    typeof value !== 'string' ||
+    !/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)
+  )
+    return undefined;
   const t = Date.parse(value.length === 4 ? `${value}-01-01` : value.length === 7 ? `${value}-01` : value);
   return Number.isNaN(t) ? undefined : t;
 }
@@ -23,7 +27,7 @@ export function parseFhirTime(value: string | undefined): number | undefined {
 export function observationTime(obs: Observation): { effective: string; time: number } | undefined {
   const effective = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.start ?? obs.issued;
   const time = parseFhirTime(effective);
-  return effective !== undefined && time !== undefined ? { effective, time } : undefined;
+  return typeof effective === 'string' && time !== undefined ? { effective, time } : undefined;
 }
 
 /** The same instant `months` calendar months earlier (UTC). */

@@ -30,12 +30,25 @@ export function rulesFor(hook: Hook): readonly Rule[] {
   return RULES.filter((r) => r.hooks.includes(hook));
 }
 
-/** Runs every rule of the hook; at most one finding per rule, most severe first, catalog order within a level. */
-export function evaluate(snapshot: PatientSnapshot, hook: Hook): Finding[] {
+/**
+ * Runs every rule of the hook; at most one finding per rule, most severe
+ * first, catalog order within a level. A rule that throws (a record shape no
+ * test foresaw) is reported through `onRuleError` and skipped, so one rule
+ * can never take the other cards down with it.
+ */
+export function evaluate(
+  snapshot: PatientSnapshot,
+  hook: Hook,
+  onRuleError?: (ruleId: string, error: unknown) => void,
+): Finding[] {
   const findings: Finding[] = [];
   for (const rule of rulesFor(hook)) {
-    const finding = rule.evaluate(snapshot, hook);
-    if (finding) findings.push(finding);
+    try {
+      const finding = rule.evaluate(snapshot, hook);
+      if (finding) findings.push(finding);
+    } catch (error) {
+      onRuleError?.(rule.id, error);
+    }
   }
   return findings
     .map((f, i) => ({ f, i }))
