@@ -30,6 +30,8 @@ export const CaseSchema = z
     drafts: z.array(draft).optional(),
     selections: z.array(z.string()).optional(),
     cards: z.array(z.string()),
+    /** Optional: the indicator of each expected card, in the same order. */
+    indicators: z.array(z.enum(['info', 'warning', 'critical'])).optional(),
     boundaryFor: z.array(z.string()).optional(),
     note: z.string().optional(),
   })
@@ -50,6 +52,11 @@ export function loadCases(file: string): FixtureCase[] {
   for (const c of parsed.data) {
     if (names.has(c.name)) throw new Error(`${file}: duplicate case name ${c.name}`);
     names.add(c.name);
+    if (c.indicators && c.indicators.length !== c.cards.length) {
+      throw new Error(
+        `${file}: case ${c.name} has ${c.indicators.length} indicators for ${c.cards.length} cards`,
+      );
+    }
     const clash = (c.boundaryFor ?? []).filter((id) => c.cards.includes(id));
     if (clash.length)
       throw new Error(`${file}: case ${c.name} lists ${clash.join(', ')} both in cards and boundaryFor`);
