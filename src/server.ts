@@ -13,6 +13,7 @@ import { daysSinceAnchor } from './demo/rebase.js';
 import { createLogger } from './logger.js';
 import { prettyDestination } from './ops/log-format.js';
 import { errorSummary, createOperations } from './ops/operations.js';
+import { redisReadiness } from './ops/redis-check.js';
 import { gracefulShutdown } from './ops/shutdown.js';
 import { RULES } from './rules/index.js';
 import { describeStore, openStore } from './store/open.js';
@@ -31,9 +32,11 @@ async function main(): Promise<void> {
   );
   const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
   const auth = authFromConfig(config, logger);
+  const redis = config.redisUrl ? redisReadiness(config.redisUrl) : undefined;
   const ops = createOperations({
     logger,
     queueMax: config.storeQueueMax,
+    readiness: redis ? [redis.check] : [],
     store: await openStore(config, (error) => {
       logger.error({ err: errorSummary(error) }, 'store: idle database connection failed');
     }),
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
     logger,
     ops,
     graceMs: config.shutdownGraceMs,
-    closers: [() => auth?.close()],
+    closers: [() => auth?.close(), () => redis?.close()],
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -28,6 +28,14 @@ export async function openStore(
   settings: StoreSettings,
   onIdleError?: (error: Error) => void,
 ): Promise<OpsStore> {
+  try {
+    return await open(settings, onIdleError);
+  } catch (error) {
+    throw new Error(`cannot open the store (${describeStore(settings)}): ${(error as Error).message}`);
+  }
+}
+
+function open(settings: StoreSettings, onIdleError?: (error: Error) => void): Promise<OpsStore> {
   if (settings.databaseUrl) {
     return SqlStore.open(
       new PostgresDriver({

@@ -1,0 +1,48 @@
+/**
+ * Start-up refuses what it cannot run with: a malformed setting or an
+ * unreachable database stops the process with exit code 1 and a message
+ * that names the problem (and no password).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        PORT: '0',
+        LOG_FORMAT: 'json',
+        DEMO_FHIR: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+test('a malformed DATABASE_URL stops start-up with exit code 1, naming the variable but not the password', async () => {
+  const { code, stderr } = await start({ DATABASE_URL: 'mysql://cds:pa55word@db/cds' });
+  expect(code).toBe(1);
+  expect(stderr).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+  expect(stderr).not.toContain('pa55word');
+}, 30_000);
+
+test('an unreachable PostgreSQL stops start-up with exit code 1 instead of serving without a store', async () => {
+  const { code, stderr } = await start({ DATABASE_URL: 'postgres://cds:pa55word@127.0.0.1:1/cds' });
+  expect(code).toBe(1);
+  expect(stderr).toContain('cannot open the store (postgres 127.0.0.1:1/cds): ');
+  expect(stderr).toContain('ECONNREFUSED');
+  expect(stderr).not.toContain('pa55word');
+}, 30_000);
