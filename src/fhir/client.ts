@@ -5,7 +5,7 @@
  */
 import { Client } from 'fhir-kit-client';
 import type { FhirResource } from 'fhir/r4.js';
-import { isResponseTooLarge, limitedDispatcher } from './limited-dispatcher.js';
+import { limitedDispatcher } from './limited-dispatcher.js';
 import { bundleResources, isFailure, isResource, nextLink } from './resources.js';
 
 /** How to reach the EHR's FHIR server for one hook call. */
@@ -63,7 +63,6 @@ function classify(error: unknown): string {
     code?: string;
   };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
-  if (isResponseTooLarge(error)) return 'response too large';
   const status = e?.response?.status;
   if (typeof status === 'number' && status >= 300 && status < 400)
     return `redirect not followed (HTTP ${status})`;
@@ -86,7 +85,7 @@ export function isUnderBase(url: string, baseUrl: string): boolean {
   }
 }
 
-function clientFor(access: FhirAccess): Client {
+function clientFor(access: FhirAccess, onTooLarge: () => void): Client {
   return new Client({
     baseUrl: access.baseUrl,
     ...(access.accessToken ? { bearerToken: access.accessToken } : {}),
@@ -94,7 +93,9 @@ function clientFor(access: FhirAccess): Client {
     // response bodies are cut off at maxResponseBytes.
     requestOptions: {
       redirect: 'manual',
-      ...(access.maxResponseBytes ? { dispatcher: limitedDispatcher(access.maxResponseBytes) } : {}),
+      ...(access.maxResponseBytes
+        ? { dispatcher: limitedDispatcher(access.maxResponseBytes, onTooLarge) }
+        : {}),
     },
   });
 }
@@ -109,7 +110,10 @@ export async function runQuery(
   url: string,
   interaction: 'read' | 'search',
 ): Promise<FetchOutcome> {
-  const client = clientFor(access);
+  let tooLarge = false;
+  const client = clientFor(access, () => {
+    tooLarge = true;
+  });
   const signal = AbortSignal.timeout(access.timeoutMs);
   const resources: FhirResource[] = [];
   const seen = new Set<string>();
@@ -147,6 +151,6 @@ export async function runQuery(
     }
     return { ok: true, resources, truncated: false, requests };
   } catch (error) {
-    return { ok: false, reason: classify(error), requests };
+    return { ok: false, reason: tooLarge ? 'response too large' : classify(error), requests };
   }
 }
