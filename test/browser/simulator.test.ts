@@ -16,7 +16,6 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
 import { discoveryEntry, findService } from '../../src/cds-hooks/services.js';
-import { RULES } from '../../src/rules/index.js';
 import { NOW, fixtureStore, testApp } from '../helpers/app.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -267,9 +266,7 @@ suite('EHR simulator in headless Chromium', () => {
     TIMEOUT,
   );
 
-  const doseRule = RULES.some((r) => r.id === 'dopamine-agonist-dose-increase');
-  // The rule comes with the rule catalog (issue of the clinical rules); until it is registered there is no card to see.
-  (doseRule ? test : test.skip)(
+  test(
     'pramipexole patient: a higher dose gives the critical dose-increase card; accepting removes the draft and posts feedback',
     async () => {
       await openChart('rls-low-ferritin');
