@@ -87,3 +87,23 @@ export function fullPrefetch(
     medicationStatements: searchset([]),
   };
 }
+
+/** The same hook request without prefetch, pointing at a FHIR server with a bearer token (the fallback path). */
+export function viaFallback(
+  body: Record<string, unknown>,
+  fhirServer: string,
+  token: string,
+): Record<string, unknown> {
+  return {
+    ...body,
+    prefetch: undefined,
+    fhirServer,
+    fhirAuthorization: {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: 'patient/*.read',
+      subject: 'rls-cds',
+    },
+  };
+}

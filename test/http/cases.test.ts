@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { BASE_URL, CORPUS_DIR, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
+import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { loadCases } from '../../src/demo/cases.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
@@ -72,18 +73,7 @@ test.each(runs)(
   '$file: through the FHIR fallback (paged, token) the cards are the same',
   async ({ c, file }) => {
     const body = requests[file] ?? {};
-    const fallback = {
-      ...body,
-      prefetch: undefined,
-      fhirServer: fhirBase,
-      fhirAuthorization: {
-        access_token: TOKEN,
-        token_type: 'Bearer',
-        expires_in: 300,
-        scope: 'patient/*.read',
-        subject: 'rls-cds',
-      },
-    };
+    const fallback = viaFallback(body, fhirBase, TOKEN);
     expect(ruleIds(await post(fallback))).toEqual(c.cards);
   },
 );

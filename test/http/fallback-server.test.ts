@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
 import { BASE_URL, fixtureStore, testApp } from '../helpers/app.js';
+import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems } from '../helpers/cards.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
 import { patientViewRequest } from '../../src/demo/requests.js';
@@ -48,18 +49,7 @@ test.each(['rls-low-ferritin', 'rls-computed-tsat', 'rls-esrd', 'rls-stale-ferri
   async (patientId) => {
     const app = testApp();
     const withPrefetch = patientViewRequest(store, patientId);
-    const withoutPrefetch = {
-      ...withPrefetch,
-      prefetch: undefined,
-      fhirServer: fhirBase,
-      fhirAuthorization: {
-        access_token: TOKEN,
-        token_type: 'Bearer',
-        expires_in: 300,
-        scope: 'patient/*.read',
-        subject: 'rls-cds',
-      },
-    };
+    const withoutPrefetch = viaFallback(withPrefetch, fhirBase, TOKEN);
     const a = await request(app).post('/cds-services/rls-patient-view').send(withPrefetch).expect(200);
     expect(requests).toEqual([]);
     const b = await request(app).post('/cds-services/rls-patient-view').send(withoutPrefetch).expect(200);
@@ -74,18 +64,7 @@ test.each(['rls-low-ferritin', 'rls-computed-tsat', 'rls-esrd', 'rls-stale-ferri
 
 test('the low-ferritin patient has more than one page of iron studies, and every page is read', async () => {
   const app = testApp();
-  const body = {
-    ...patientViewRequest(store, 'rls-low-ferritin'),
-    prefetch: undefined,
-    fhirServer: fhirBase,
-    fhirAuthorization: {
-      access_token: TOKEN,
-      token_type: 'Bearer',
-      expires_in: 300,
-      scope: 'patient/*.read',
-      subject: 'rls-cds',
-    },
-  };
+  const body = viaFallback(patientViewRequest(store, 'rls-low-ferritin'), fhirBase, TOKEN);
   await request(app).post('/cds-services/rls-patient-view').send(body).expect(200);
   const pages = requests.filter((r) => r.path.startsWith('/fhir/Observation') && r.path.includes('2276-4'));
   expect(pages.length).toBeGreaterThanOrEqual(2);
@@ -93,18 +72,7 @@ test('the low-ferritin patient has more than one page of iron studies, and every
 
 test('a wrong token makes the FHIR server refuse, and the call answers 412', async () => {
   const app = testApp();
-  const body = {
-    ...patientViewRequest(store, 'rls-low-ferritin'),
-    prefetch: undefined,
-    fhirServer: fhirBase,
-    fhirAuthorization: {
-      access_token: 'wrong',
-      token_type: 'Bearer',
-      expires_in: 300,
-      scope: 'patient/*.read',
-      subject: 'rls-cds',
-    },
-  };
+  const body = viaFallback(patientViewRequest(store, 'rls-low-ferritin'), fhirBase, 'wrong');
   const res = await request(app).post('/cds-services/rls-patient-view').send(body).expect(412);
   expect(JSON.stringify(res.body)).toContain('HTTP 401');
   expect(JSON.stringify(res.body)).not.toContain('wrong');
