@@ -118,21 +118,33 @@ export class Ehr {
     const [session, orderables, patients] = await Promise.all([
       exchange('fhir', 'session', 'GET', `${API}/session`),
       exchange('fhir', 'orderables', 'GET', `${API}/orderables`),
-      exchange('fhir', 'patients', 'GET', `${FHIR_BASE}/Patient`),
+      this.listPatients(),
     ]);
     if (session.status === 200) this.session = jsonOf(session) as SessionView;
     if (orderables.status === 200) this.orderables = jsonOf(orderables) as OrderableView[];
-    this.patients = bundleResources(jsonOf(patients))
-      .filter((r): r is Patient => r.resourceType === 'Patient')
-      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+    this.patients = patients.list.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
     const discovery = await exchange('discovery', 'discovery', 'GET', '/cds-services');
     this.record(discovery);
     this.services = readServices(jsonOf(discovery));
     if (discovery.status !== 200 || this.services.length === 0)
       this.startupError = `discovery failed: ${problem(discovery)}`;
-    else if (patients.status !== 200)
-      this.startupError = `the demo FHIR server did not list patients: ${problem(patients)}`;
+    else if (patients.failed)
+      this.startupError = `the demo FHIR server did not list patients: ${problem(patients.failed)}`;
     this.emit('patient', 'orders');
+  }
+
+  /** Every Patient on the demo FHIR server, following `next` links. */
+  private async listPatients(): Promise<{ list: Patient[]; failed?: Exchange }> {
+    const list: Patient[] = [];
+    let url: string | undefined = `${FHIR_BASE}/Patient`;
+    for (let page = 0; url && page < 50; page += 1) {
+      const x = await exchange('fhir', 'patients', 'GET', url);
+      if (x.status !== 200) return { list, failed: x };
+      const bundle = jsonOf(x) as Bundle | undefined;
+      list.push(...bundleResources(bundle).filter((r): r is Patient => r.resourceType === 'Patient'));
+      url = bundle?.link?.find((l) => l.relation === 'next')?.url;
+    }
+    return { list };
   }
 
   get patientId(): string | undefined {
