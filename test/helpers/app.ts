@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import { fileURLToPath } from 'node:url';
 import { type AppDeps, createApp } from '../../src/app.js';
+import { authFromConfig } from '../../src/auth/index.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from '../../src/cards/templates.js';
 import { loadConfig } from '../../src/config.js';
 import { type FhirStore, loadStore } from '../../src/demo/fhir-store.js';
@@ -40,9 +41,13 @@ export function testApp(
   extra: Partial<AppDeps> = {},
 ): Express {
   const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: BASE_URL, FHIR_TIMEOUT_MS: '1000', ...env });
+  const logger = pino({ level: 'silent' });
+  // With CDS_CLIENTS_FILE in env, authentication is on, as at start-up (without it, auth is off).
+  const auth = extra.auth ?? authFromConfig(config, logger, () => now);
   return createApp({
     config,
-    logger: pino({ level: 'silent' }),
+    logger,
+    ...(auth ? { auth } : {}),
     templates,
     now: () => now,
     ...(demoStore ? { demoStore } : {}),

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { fixtureStore, testApp } from '../helpers/app.js';
 import { shiftDates, daysSinceAnchor, FIXTURE_ANCHOR } from '../../src/demo/rebase.js';
@@ -13,7 +16,11 @@ test('the demo FHIR server serves the fixture patients for reads and searches', 
 });
 
 test('production turns the demo FHIR server off', async () => {
-  const app = testApp({ NODE_ENV: 'production' }, fixtureStore());
+  // Production refuses to start without a clients file.
+  const clientsFile = join(mkdtempSync(join(tmpdir(), 'rls-cds-demo-')), 'clients.json');
+  const client = { iss: 'https://ehr.example', jwksUrl: 'https://ehr.example/jwks', fhirServers: [] };
+  writeFileSync(clientsFile, JSON.stringify({ clients: [client] }));
+  const app = testApp({ NODE_ENV: 'production', CDS_CLIENTS_FILE: clientsFile }, fixtureStore());
   await request(app).get('/demo/fhir/Patient/rls-low-ferritin').expect(404);
 });
 
