@@ -1,7 +1,9 @@
 /**
  * Prometheus metrics (prom-client), one registry per app so that tests and
- * several apps in one process never share counters. Label values come from
- * fixed sets (service ids, rule ids, indicators, outcomes), never from input.
+ * several apps in one process never share counters; the default process
+ * metrics are collected once per process and served with every app's own.
+ * Label values come from fixed sets (service ids, rule ids, indicators,
+ * outcomes), never from input.
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -23,10 +25,20 @@ export interface Metrics {
   readonly storeFailures: Counter<'operation' | 'reason'>;
 }
 
-/** Creates a registry with the service's metrics and the default process metrics. */
+let processRegistry: Registry | undefined;
+
+/** The default process metrics (`process_*`, `nodejs_*`), collected once per process. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/** Creates a registry with the service's metrics (the process metrics are added when served). */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,
@@ -76,7 +88,7 @@ export function metricsHandler(metrics: Metrics): RequestHandler {
   return async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType);
     res.set('Cache-Control', 'no-store');
-    res.send(await metrics.registry.metrics());
+    res.send(`${await processMetrics().metrics()}\n${await metrics.registry.metrics()}`);
   };
 }
 
