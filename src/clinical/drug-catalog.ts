@@ -508,7 +508,20 @@ const textIndex: readonly { name: string; ingredient: Ingredient }[] = INGREDIEN
  */
 export function lookupText(text: string | undefined): Ingredient | undefined {
   if (!text) return undefined;
-  const lower = text.toLowerCase();
+  const cacheable = typeof text === 'string' && text.length <= TEXT_CACHE_MAX_CHARS;
+  if (cacheable) {
+    const known = textMatches.get(text);
+    if (known !== undefined) return known ?? undefined;
+  }
+  const found = matchText(text.toLowerCase());
+  if (cacheable) {
+    if (textMatches.size >= TEXT_CACHE_MAX_ENTRIES) textMatches.clear();
+    textMatches.set(text, found ?? null);
+  }
+  return found;
+}
+
+function matchText(lower: string): Ingredient | undefined {
   for (const { name, ingredient } of textIndex) {
     const at = lower.indexOf(name);
     if (at < 0) continue;
@@ -518,6 +531,14 @@ export function lookupText(text: string | undefined): Ingredient | undefined {
   }
   return undefined;
 }
+
+/**
+ * Texts already matched (the same product texts recur in every renewal and
+ * every call): a bounded memo of a pure function, emptied when full.
+ */
+const textMatches = new Map<string, Ingredient | null>();
+const TEXT_CACHE_MAX_ENTRIES = 5000;
+const TEXT_CACHE_MAX_CHARS = 200;
 
 /** The ingredient record for an id; throws on a typo so that a misspelled id fails at start-up. */
 export function ingredient(id: string): Ingredient {

@@ -65,7 +65,11 @@ export const IRON_UG_DL_PER_UMOL_L = 5.585;
 
 function ironUgPerDl(q: Quantity | undefined): number | undefined {
   if (typeof q?.value !== 'number' || !Number.isFinite(q.value)) return undefined;
-  const unit = (q.code ?? q.unit ?? '').trim().toLowerCase();
+  // Read only for iron/TIBC pairs, which the snapshot's record-by-record probe never forms:
+  // a unit that is not a string must make the pair unusable here, not throw.
+  const written = q.code ?? q.unit;
+  if (typeof written !== 'string') return undefined;
+  const unit = written.trim().toLowerCase();
   if (unit === 'ug/dl' || unit === 'µg/dl' || unit === 'mcg/dl') return q.value;
   if (unit === 'umol/l' || unit === 'µmol/l') return q.value * IRON_UG_DL_PER_UMOL_L;
   return undefined;

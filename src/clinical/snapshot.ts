@@ -220,10 +220,12 @@ function readable<T>(items: readonly T[], probe: (item: T) => unknown, what: str
   return kept;
 }
 
-/** Builds the snapshot. `now` is injected so that freshness rules can be tested on a fixed clock. */
-export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders): PatientSnapshot {
-  const resolve = (reference: string): Medication | undefined => data.medications.get(reference);
-  const skipped: string[] = [];
+/** The records the fact readers can read, each kind probed record by record (the slow path). */
+function readableRecords(
+  data: PatientData,
+  now: Date,
+  skipped: string[],
+): [Condition[], Observation[], Procedure[], DeviceUseStatement[]] {
   const conditions = readable(
     data.conditions,
     (c) => [RLS, OPIOID_USE_DISORDER].forEach((vs) => findActiveCondition([c], vs)),
@@ -257,6 +259,50 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     'DeviceUseStatement',
     skipped,
   );
+  return [conditions, observations, procedures, devices];
+}
+
+/** The facts read from conditions, observations, procedures and devices. */
+function recordFacts(
+  conditions: readonly Condition[],
+  observations: readonly Observation[],
+  procedures: readonly Procedure[],
+  devices: readonly DeviceUseStatement[],
+  now: Date,
+) {
+  return {
+    rls: findActiveCondition(conditions, RLS),
+    esrd: findActiveCondition(conditions, ESRD),
+    osa: findActiveCondition(conditions, OSA),
+    opioidUseDisorder: findActiveCondition(conditions, OPIOID_USE_DISORDER),
+    pregnancy: findActiveCondition(conditions, PREGNANCY),
+    osaTreatment: findOsaTreatment(procedures, devices),
+    opioidRiskScreen: findRiskScreen(procedures, observations),
+    augmentationFinding: findAugmentation(conditions, observations),
+    ferritin: latestFerritin(observations, now),
+    tsat: latestTsat(observations, now),
+    irlsScores: irlsScores(observations),
+  };
+}
+
+/** Builds the snapshot. `now` is injected so that freshness rules can be tested on a fixed clock. */
+export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders): PatientSnapshot {
+  const resolve = (reference: string): Medication | undefined => data.medications.get(reference);
+  const skipped: string[] = [];
+  let records: ReturnType<typeof recordFacts>;
+  try {
+    // Well-formed records (nearly always) are read once; only when a reader throws are they
+    // probed one by one below, and the unreadable ones skipped.
+    records = recordFacts(
+      data.conditions,
+      data.observations,
+      data.procedures ?? [],
+      data.deviceUseStatements ?? [],
+      now,
+    );
+  } catch {
+    records = recordFacts(...readableRecords(data, now, skipped), now);
+  }
   const facts: MedicationFact[] = [];
   const medicationFact = <T>(
     read: (r: T, m: typeof resolve) => MedicationFact | undefined,
@@ -287,14 +333,16 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     draftOrders.push({ ...fact, selected: !selections || selections.has(fact.reference) });
   }
 
-  const rls = findActiveCondition(conditions, RLS);
-  const osaTreatment = findOsaTreatment(procedures, devices);
-  const opioidRiskScreen = findRiskScreen(procedures, observations);
-  const augmentationFinding = findAugmentation(conditions, observations);
-  const esrd = findActiveCondition(conditions, ESRD);
-  const osa = findActiveCondition(conditions, OSA);
-  const opioidUseDisorder = findActiveCondition(conditions, OPIOID_USE_DISORDER);
-  const pregnancy = findActiveCondition(conditions, PREGNANCY);
+  const {
+    rls,
+    esrd,
+    osa,
+    opioidUseDisorder,
+    pregnancy,
+    osaTreatment,
+    opioidRiskScreen,
+    augmentationFinding,
+  } = records;
   return {
     patientId: data.patientId,
     now,
@@ -306,11 +354,11 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     ...(osaTreatment ? { osaTreatment } : {}),
     ...(opioidRiskScreen ? { opioidRiskScreen } : {}),
     ...(augmentationFinding ? { augmentationFinding } : {}),
-    ferritin: latestFerritin(observations, now),
-    tsat: latestTsat(observations, now),
+    ferritin: records.ferritin,
+    tsat: records.tsat,
     activeMedications: facts.filter(isActive),
     medicationHistory: facts.filter(isHistory),
-    irlsScores: irlsScores(observations),
+    irlsScores: records.irlsScores,
     draftOrders,
     unavailable: [...data.unavailable, ...new Set(skipped)],
   };

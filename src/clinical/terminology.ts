@@ -50,10 +50,14 @@ export interface ValueSet {
 /** A value set compiled once into a Set for O(1) membership tests. */
 export interface CompiledValueSet extends ValueSet {
   readonly keys: ReadonlySet<string>;
+  /** The codes by system: membership without building a `system|code` string on every test. */
+  readonly bySystem: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 function valueSet(vs: ValueSet): CompiledValueSet {
-  return { ...vs, keys: new Set(vs.codes.map((c) => codeKey(c.system, c.code))) };
+  const bySystem = new Map<string, Set<string>>();
+  for (const c of vs.codes) bySystem.set(c.system, (bySystem.get(c.system) ?? new Set()).add(c.code));
+  return { ...vs, keys: new Set(vs.codes.map((c) => codeKey(c.system, c.code))), bySystem };
 }
 
 /** True when the coding belongs to the value set (exact code or prefix). */
@@ -63,8 +67,13 @@ export function inValueSet(
   code: string | undefined,
 ): boolean {
   if (!system || !code) return false;
-  if (vs.keys.has(codeKey(system, code))) return true;
-  return (vs.prefixes ?? []).some((p) => p.system === system && code.startsWith(p.prefix));
+  // On the hot path (every coding of every record, for several value sets): no allocation. Values
+  // from the wire that are not strings compare as their string form, as a `system|code` key would.
+  const codes = vs.bySystem.get(typeof system === 'string' ? system : String(system));
+  if (codes?.has(typeof code === 'string' ? code : String(code))) return true;
+  if (!vs.prefixes) return false;
+  for (const p of vs.prefixes) if (p.system === system && code.startsWith(p.prefix)) return true;
+  return false;
 }
 
 const sct = (code: string, display: string): CodeRef => ({ system: SYSTEM.snomed, code, display });

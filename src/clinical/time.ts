@@ -14,11 +14,23 @@ export function isUsableStatus(status: string | undefined): boolean {
 
 /** Parses a FHIR date, dateTime or instant to epoch ms; undefined when unparseable. */
 export function parseFhirTime(value: string | undefined): number | undefined {
-  if (
-    typeof value !== 'string' ||
-    !/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)
-  )
-    return undefined;
+  if (typeof value !== 'string') return undefined;
+  // The same date-times are read by several fact readers per call: a bounded memo of a pure function.
+  const known = parsedTimes.get(value);
+  if (known !== undefined) return known ?? undefined;
+  const t = parseTime(value);
+  if (value.length <= 64) {
+    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+    parsedTimes.set(value, t ?? null);
+  }
+  return t;
+}
+
+const parsedTimes = new Map<string, number | null>();
+const PARSED_TIMES_MAX = 10_000;
+
+function parseTime(value: string): number | undefined {
+  if (!/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)) return undefined;
   const t = Date.parse(value.length === 4 ? `${value}-01-01` : value.length === 7 ? `${value}-01` : value);
   return Number.isNaN(t) ? undefined : t;
 }
