@@ -168,7 +168,7 @@ export class SqlStore implements OpsStore {
 
   async ping(): Promise<void> {
     await this.ready;
-    await this.driver.all('SELECT 1 AS ok');
+    await this.driver.all('SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1');
   }
 
   async close(): Promise<void> {
