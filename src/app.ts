@@ -22,6 +22,7 @@ import { SERVICES, discoveryEntry, findService } from './cds-hooks/services.js';
 import type { Config } from './config.js';
 import { demoFhirRouter } from './demo/fhir-server.js';
 import type { FhirStore } from './demo/fhir-store.js';
+import type { DemoIssuer } from './demo/issuer.js';
 import { simulatorRouter } from './demo/simulator/router.js';
 import { PrefetchShapeError } from './fhir/gather.js';
 import type { Logger } from './logger.js';
@@ -51,6 +52,11 @@ export interface AppDeps {
   readonly simulatorAssetsDir?: string;
   /** JWT authentication of CDS clients (required in production; off when absent). */
   readonly auth?: Auth;
+  /**
+   * The demo issuer (`CDS_DEMO_ISSUER`): serves `POST /demo/api/jwt` with the simulator, whose calls it
+   * signs. Its client must be registered with `auth` for the tokens to be accepted. Never in production.
+   */
+  readonly demoIssuer?: DemoIssuer;
 }
 
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
@@ -61,6 +67,11 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? (() => new Date());
   if (config.production && !deps.auth) {
     throw new Error('refusing to start in production without authentication: set CDS_CLIENTS_FILE');
+  }
+  if (config.production && deps.demoIssuer) {
+    throw new Error(
+      'refusing to start in production with the demo issuer (CDS_DEMO_ISSUER is for demos only)',
+    );
   }
   // Authentication on discovery, service and feedback calls; not on the preflight, health or demo routes.
   const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
@@ -131,7 +142,9 @@ export function createApp(deps: AppDeps): Express {
       '/demo',
       simulatorRouter({
         fhirServer: `${config.publicUrl}/demo/fhir`,
+        publicUrl: config.publicUrl,
         now,
+        ...(deps.demoIssuer ? { issuer: deps.demoIssuer } : {}),
         ...(deps.simulatorAssetsDir ? { assetsDir: deps.simulatorAssetsDir } : {}),
       }),
     );

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   FHIR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   FHIR_MAX_PAGES: z.coerce.number().int().min(1).max(100).default(10),
   DEMO_FHIR: flag.optional(),
+  CDS_DEMO_ISSUER: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CDS_CARDS_DIR: z.string().min(1).optional(),
   // Security (issue 4): authentication, replay cache, limits, CORS.
@@ -61,6 +62,11 @@ export interface Config {
   readonly fhirMaxPages: number;
   /** Serve the demo FHIR server with the fixture patients at /demo/fhir. Off in production unless asked for. */
   readonly demoFhir: boolean;
+  /**
+   * The demo issuer: an in-memory ES384 key registered as one more client, with which the EHR
+   * simulator signs its calls (`POST /demo/api/jwt`). Demo only: refused in production.
+   */
+  readonly demoIssuer: boolean;
   readonly logLevel: string;
   readonly cardsDir?: string;
   /** Path of the clients file; without it authentication is off (refused in production). */
@@ -133,6 +139,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration:\n- CDS_CLIENTS_FILE: required in production (NODE_ENV=production): the JSON file of the EHR clients allowed to call this service; see the README, "Security"',
     );
   }
+  const demoFhir = e.DEMO_FHIR ?? !production;
+  if (e.CDS_DEMO_ISSUER && production) {
+    throw new Error(
+      'invalid configuration:\n- CDS_DEMO_ISSUER: not allowed in production (NODE_ENV=production): the demo issuer signs tokens for anyone who can reach /demo and is for demos only',
+    );
+  }
+  if (e.CDS_DEMO_ISSUER && !demoFhir) {
+    throw new Error(
+      "invalid configuration:\n- CDS_DEMO_ISSUER: needs the demo (DEMO_FHIR): the demo issuer signs the EHR simulator's calls and serves its tokens under /demo",
+    );
+  }
   const displayHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
   return {
     production,
@@ -141,7 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     fhirMaxPages: e.FHIR_MAX_PAGES,
-    demoFhir: e.DEMO_FHIR ?? !production,
+    demoFhir,
+    demoIssuer: e.CDS_DEMO_ISSUER,
     logLevel: e.LOG_LEVEL,
     ...(e.CDS_CARDS_DIR ? { cardsDir: e.CDS_CARDS_DIR } : {}),
     ...(e.CDS_CLIENTS_FILE ? { clientsFile: e.CDS_CLIENTS_FILE } : {}),

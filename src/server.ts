@@ -9,6 +9,7 @@ import { authFromConfig } from './auth/index.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from './cards/templates.js';
 import { loadConfig } from './config.js';
 import { loadStore } from './demo/fhir-store.js';
+import { createDemoIssuer } from './demo/issuer.js';
 import { daysSinceAnchor } from './demo/rebase.js';
 import { createLogger } from './logger.js';
 import { prettyDestination } from './ops/log-format.js';
@@ -31,7 +32,14 @@ async function main(): Promise<void> {
     RULES.map((r) => r.id),
   );
   const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
-  const auth = authFromConfig(config, logger);
+  // The demo issuer's key is generated here and lives in memory only (loadConfig refuses it in production).
+  const demoIssuer = config.demoIssuer ? await createDemoIssuer(config) : undefined;
+  const auth = authFromConfig(config, logger, undefined, demoIssuer ? [demoIssuer.client] : []);
+  if (demoIssuer)
+    logger.warn(
+      { iss: demoIssuer.iss, kid: demoIssuer.kid, authentication: auth ? 'on' : 'off' },
+      'DEMO ISSUER ON (CDS_DEMO_ISSUER): anyone who can reach /demo/api/jwt gets tokens this service accepts for its demo FHIR server. For demos only.',
+    );
   const redis = config.redisUrl ? redisReadiness(config.redisUrl) : undefined;
   const ops = createOperations({
     logger,
@@ -48,6 +56,7 @@ async function main(): Promise<void> {
     templates,
     ...(demoStore ? { demoStore } : {}),
     ...(auth ? { auth } : {}),
+    ...(demoIssuer ? { demoIssuer } : {}),
     ops,
   });
   const server = app.listen(config.port, config.host, () => {

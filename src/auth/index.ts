@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { type ClientRegistry, loadClients } from './clients.js';
+import { type ClientRegistry, type RegisteredClient, loadClients } from './clients.js';
 import { type JwksOptions, KeySources } from './keys.js';
 import { authenticationMiddleware } from './middleware.js';
 import { MemoryReplayCache, RedisReplayCache, type ReplayCache } from './replay.js';
@@ -63,15 +63,30 @@ export function createAuth(settings: AuthSettings): Auth {
  * replay cache in Redis when `REDIS_URL` is set, else in memory. Returns
  * undefined, after a loud warning, when no clients file is configured
  * (loadConfig already refuses that in production).
+ *
+ * @param extraClients clients registered besides those of the file (the demo
+ *   issuer, never in production); an `iss` already in the file is refused.
  */
-export function authFromConfig(config: Config, logger: Logger, now?: () => Date): Auth | undefined {
+export function authFromConfig(
+  config: Config,
+  logger: Logger,
+  now?: () => Date,
+  extraClients: readonly RegisteredClient[] = [],
+): Auth | undefined {
   if (!config.clientsFile) {
     logger.warn(
       'AUTHENTICATION IS OFF: no CDS_CLIENTS_FILE is configured, so any caller can use this service and send it any fhirServer. Never run it like this outside a development machine.',
     );
     return undefined;
   }
-  const clients = loadClients(config.clientsFile, config.production);
+  const clients = new Map(loadClients(config.clientsFile, config.production));
+  for (const client of extraClients) {
+    if (clients.has(client.iss))
+      throw new Error(
+        `CDS_CLIENTS_FILE: ${config.clientsFile} lists "${client.iss}", which is reserved for the ${client.name}`,
+      );
+    clients.set(client.iss, client);
+  }
   const replayCache = config.redisUrl
     ? new RedisReplayCache(config.redisUrl, logger)
     : new MemoryReplayCache(config.replayCacheMaxEntries);

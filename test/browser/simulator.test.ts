@@ -4,6 +4,9 @@
  * the app on a loopback port. Screenshots of every step, at 1280×800 and at a
  * 400 px side-panel width, go to test-artifacts/browser/ (git-ignored).
  *
+ * One run has authentication on (a clients file) and the demo issuer on: the
+ * page signs its calls with the demo issuer's JWTs.
+ *
  * Without Chromium the suite is skipped on a developer machine and fails in
  * CI (CI=true), so a missing browser can never pass silently there.
  */
@@ -13,10 +16,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { type Browser, type Locator, type Page, type Response, chromium } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
 import { discoveryEntry, findService } from '../../src/cds-hooks/services.js';
+import { createDemoIssuer } from '../../src/demo/issuer.js';
 import { NOW, fixtureStore, testApp } from '../helpers/app.js';
+import { jwksOf, newSigner, writeClientsFile } from '../security/helpers.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -63,6 +69,9 @@ const suite = HAVE_CHROMIUM || IN_CI ? describe : describe.skip;
 suite('EHR simulator in headless Chromium', () => {
   let server: Server;
   let base: string;
+  /** A second app with authentication (clients file) and the demo issuer on. */
+  let authServer: Server;
+  let authBase: string;
   let browser: Browser;
   let page: Page;
   let assets: string;
@@ -83,6 +92,22 @@ suite('EHR simulator in headless Chromium', () => {
       simulatorAssetsDir: assets,
     });
     server.on('request', app);
+
+    authServer = createServer();
+    await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve));
+    authBase = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
+    const ehr = await newSigner('ES384');
+    const clientsFile = writeClientsFile([
+      { iss: 'https://ehr.hospital-a.example', jwks: jwksOf(ehr), fhirServers: [] },
+    ]);
+    const demoIssuer = await createDemoIssuer({ publicUrl: authBase, production: false });
+    const authApp = testApp(
+      { DEMO_FHIR: 'true', CDS_PUBLIC_URL: authBase, CDS_CLIENTS_FILE: clientsFile, CDS_DEMO_ISSUER: 'true' },
+      fixtureStore(),
+      NOW,
+      { simulatorAssetsDir: assets, demoIssuer },
+    );
+    authServer.on('request', authApp);
     // playwright gives every launch a fresh temporary --user-data-dir.
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   }, TIMEOUT);
@@ -90,6 +115,7 @@ suite('EHR simulator in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
+    await new Promise((resolve) => authServer?.close(resolve));
     if (assets) rmSync(assets, { recursive: true, force: true });
   });
 
@@ -97,11 +123,11 @@ suite('EHR simulator in headless Chromium', () => {
     offHost = [];
     pageErrors = [];
     page = await browser.newPage({ viewport: WIDE });
-    const host = new URL(base).host;
-    // The network is restricted to the app on loopback: anything else is aborted and recorded.
+    const hosts = [new URL(base).host, new URL(authBase).host];
+    // The network is restricted to the apps on loopback: anything else is aborted and recorded.
     await page.route('**/*', async (route) => {
       const url = route.request().url();
-      if (new URL(url).host === host || url.startsWith('data:')) await route.continue();
+      if (hosts.includes(new URL(url).host) || url.startsWith('data:')) await route.continue();
       else {
         offHost.push(url);
         await route.abort('blockedbyclient');
@@ -145,8 +171,9 @@ suite('EHR simulator in headless Chromium', () => {
     throw new Error(`feedback for ${ruleId} not stored: ${JSON.stringify(row)}`);
   }
 
-  async function openChart(patientId: string): Promise<void> {
-    await page.goto(`${base}/`);
+  /** Opens the chart of a patient on the app at `at`; returns the patient-view response. */
+  async function openChart(patientId: string, at: string = base): Promise<Response> {
+    await page.goto(`${at}/`);
     await page.waitForSelector(`#patient-select option[value="${patientId}"]`, { state: 'attached' });
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith('/cds-services/rls-patient-view')),
@@ -155,6 +182,7 @@ suite('EHR simulator in headless Chromium', () => {
     expect(response.status()).toBe(200);
     await page.waitForSelector('section[data-hook="patient-view"][data-busy="false"]');
     await page.waitForSelector('[data-facts="labs"]');
+    return response;
   }
 
   async function composeAndSelect(order: {
@@ -262,6 +290,51 @@ suite('EHR simulator in headless Chromium', () => {
       await expect(page.locator('#draft-list [data-draft-id]').innerText()).resolves.toContain(
         'ferric carboxymaltose',
       );
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'authentication and the demo issuer on: the page signs its calls and gets the iron-not-optimized card',
+    async () => {
+      // The service refuses calls without a token.
+      expect((await fetch(`${authBase}/cds-services`)).status).toBe(401);
+      const response = await openChart('rls-low-ferritin', authBase);
+      const authorization = (await response.request().allHeaders()).authorization ?? '';
+      expect(authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+      const token = authorization.slice('Bearer '.length);
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES384', typ: 'JWT' });
+      expect(decodeJwt(token)).toMatchObject({
+        iss: `${authBase}/demo/issuer`,
+        aud: `${authBase}/cds-services/rls-patient-view`,
+      });
+      const card = page.locator('section[data-hook="patient-view"] [data-card-code="iron-not-optimized"]');
+      await card.waitFor();
+      // Discovery went through with its own token; the inspector shows the header the hook call carried.
+      await page.waitForSelector('[data-exchange-id][data-kind="discovery"][data-status="200"]');
+      const entry = page.locator('[data-kind="hook"][data-label="patient-view"]').first();
+      await expect(entry.getAttribute('data-status')).resolves.toBe('200');
+      await entry.locator('summary').click();
+      await expect(entry.locator('pre.request-headers').innerText()).resolves.toMatch(
+        /^Authorization: Bearer eyJ/m,
+      );
+      // Feedback is signed too (a token of its own, for the feedback URL).
+      const [feedback] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/cds-services/rls-patient-view/feedback')),
+        card.locator('.suggestion button.accept').click(),
+      ]);
+      expect(feedback.status()).toBe(200);
+      const feedbackToken = ((await feedback.request().allHeaders()).authorization ?? '').slice(7);
+      expect(decodeJwt(feedbackToken).aud).toBe(`${authBase}/cds-services/rls-patient-view/feedback`);
+      // Each token is good once: the page's token cannot be replayed.
+      const replay = await fetch(`${authBase}/cds-services/rls-patient-view`, {
+        method: 'POST',
+        headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+        body: response.request().postData() ?? '',
+      });
+      expect(replay.status).toBe(401);
+      expect(offHost).toEqual([]);
+      await shoot('08-demo-issuer-signed-jwt');
     },
     TIMEOUT,
   );

@@ -42,8 +42,11 @@ export function testApp(
 ): Express {
   const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: BASE_URL, FHIR_TIMEOUT_MS: '1000', ...env });
   const logger = pino({ level: 'silent' });
-  // With CDS_CLIENTS_FILE in env, authentication is on, as at start-up (without it, auth is off).
-  const auth = extra.auth ?? authFromConfig(config, logger, () => now);
+  // With CDS_CLIENTS_FILE in env, authentication is on, as at start-up (without it, auth is off);
+  // a demo issuer in `extra` is registered as one more client, as at start-up.
+  const auth =
+    extra.auth ??
+    authFromConfig(config, logger, () => now, extra.demoIssuer ? [extra.demoIssuer.client] : []);
   return createApp({
     config,
     logger,

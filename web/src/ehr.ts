@@ -7,6 +7,8 @@
  * against the (demo) FHIR server; the request carries fhirServer so the
  * service can fetch anything missing; cards are shown, suggestions applied
  * to the chart on "Accept", and accept/override outcomes posted as feedback.
+ * With the service's demo issuer on, every call (discovery included) carries
+ * a bearer JWT signed for exactly that endpoint.
  */
 import type { Bundle, Condition, FhirResource, Patient } from 'fhir/r4.js';
 import type { FactsView, OrderableView, SessionView } from '../../src/demo/simulator/api-types.js';
@@ -62,7 +64,7 @@ function bundleResources(value: unknown): FhirResource[] {
     .filter((r): r is FhirResource => !!r);
 }
 
-function problem(x: Exchange): string {
+function problem(x: Exchange, signed: boolean): string {
   const body = jsonOf(x) as { issue?: { diagnostics?: string }[] } | undefined;
   const diag = body?.issue
     ?.map((i) => i.diagnostics)
@@ -70,12 +72,19 @@ function problem(x: Exchange): string {
     .join(' ');
   if (x.status === 0) return x.responseText;
   if (x.status === 401 && !diag)
-    return 'HTTP 401: the service requires a signed JWT (CDS_CLIENTS_FILE is set) and the simulator has no demo issuer to sign one';
+    return signed
+      ? 'HTTP 401: the service refused the JWT of the demo issuer (see the service log, "authentication refused")'
+      : 'HTTP 401: the service requires a signed JWT (CDS_CLIENTS_FILE is set) and the simulator has no demo issuer to sign one: start the service with CDS_DEMO_ISSUER=true';
   return `HTTP ${x.status}${diag ? `: ${diag}` : ''}`;
 }
 
 export class Ehr {
-  session: SessionView = { fhirServer: '', userId: 'Practitioner/demo-prescriber', jwt: false };
+  session: SessionView = {
+    fhirServer: '',
+    userId: 'Practitioner/demo-prescriber',
+    publicUrl: location.origin,
+    jwt: false,
+  };
   services: DiscoveryService[] = [];
   orderables: OrderableView[] = [];
   patients: Patient[] = [];
@@ -123,13 +132,15 @@ export class Ehr {
     if (session.status === 200) this.session = jsonOf(session) as SessionView;
     if (orderables.status === 200) this.orderables = jsonOf(orderables) as OrderableView[];
     this.patients = patients.list.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
-    const discovery = await exchange('discovery', 'discovery', 'GET', '/cds-services');
+    const discovery = await exchange('discovery', 'discovery', 'GET', '/cds-services', {
+      headers: await this.authHeaders('/cds-services'),
+    });
     this.record(discovery);
     this.services = readServices(jsonOf(discovery));
     if (discovery.status !== 200 || this.services.length === 0)
-      this.startupError = `discovery failed: ${problem(discovery)}`;
+      this.startupError = `discovery failed: ${this.problem(discovery)}`;
     else if (patients.failed)
-      this.startupError = `the demo FHIR server did not list patients: ${problem(patients.failed)}`;
+      this.startupError = `the demo FHIR server did not list patients: ${this.problem(patients.failed)}`;
     this.emit('patient', 'orders');
   }
 
@@ -198,14 +209,26 @@ export class Ehr {
     return { prefetch, queries: queries.flatMap((q) => (q.x ? [q.x] : [])) };
   }
 
-  private async authHeaders(serviceUrl: string): Promise<Record<string, string>> {
+  /** A readable error for an exchange that did not answer 200. */
+  private problem(x: Exchange): string {
+    return problem(x, this.session.jwt);
+  }
+
+  /**
+   * The Authorization header for a call to `path` (an endpoint of the service): a fresh JWT of
+   * the demo issuer whose `aud` is the endpoint's external URL, as the service expects it.
+   * None when the demo issuer is off; a failed token request is shown in the inspector.
+   */
+  private async authHeaders(path: string): Promise<Record<string, string>> {
     if (!this.session.jwt) return {};
-    const x = await exchange('fhir', 'jwt', 'POST', `${API}/jwt`, {
-      body: JSON.stringify({ aud: serviceUrl }),
+    const x = await exchange('fhir', 'demo issuer JWT', 'POST', `${API}/jwt`, {
+      body: JSON.stringify({ aud: `${this.session.publicUrl}${path}` }),
       headers: { 'Content-Type': 'application/json' },
     });
-    const token = (jsonOf(x) as { jwt?: string } | undefined)?.jwt;
-    return token ? { Authorization: `Bearer ${token}` } : {};
+    const token = x.status === 200 ? (jsonOf(x) as { token?: unknown } | undefined)?.token : undefined;
+    if (typeof token === 'string' && token) return { Authorization: `Bearer ${token}` };
+    this.record(x);
+    return {};
   }
 
   /** Calls the service of a hook for the open chart, with `extra` context (selections, draftOrders). */
@@ -230,10 +253,7 @@ export class Ehr {
       };
       const url = `/cds-services/${encodeURIComponent(service.id)}`;
       const text = JSON.stringify(body, null, 2);
-      const headers = {
-        'Content-Type': 'application/json',
-        ...(await this.authHeaders(new URL(url, location.href).href)),
-      };
+      const headers = { 'Content-Type': 'application/json', ...(await this.authHeaders(url)) };
       const x = await exchange('hook', hook, 'POST', url, { body: text, headers });
       if (generation !== this.generation) return undefined;
       this.record({ ...x, prefetch: queries, prefetchMs });
@@ -241,7 +261,7 @@ export class Ehr {
         serviceId: service.id,
         status: x.status,
         cards: x.status === 200 ? readCards(jsonOf(x)) : [],
-        ...(x.status === 200 ? {} : { error: problem(x) }),
+        ...(x.status === 200 ? {} : { error: this.problem(x) }),
         exchangeId: x.id,
         ms: x.ms,
       };
@@ -272,7 +292,7 @@ export class Ehr {
     if (x.status === 200) {
       this.facts = jsonOf(x) as FactsView;
       this.factsError = undefined;
-    } else this.factsError = problem(x);
+    } else this.factsError = this.problem(x);
     this.emit('facts');
   }
 
@@ -455,16 +475,13 @@ export class Ehr {
       return;
     }
     const url = `/cds-services/${encodeURIComponent(serviceId)}/feedback`;
-    const headers = {
-      'Content-Type': 'application/json',
-      ...(await this.authHeaders(new URL(url, location.href).href)),
-    };
+    const headers = { 'Content-Type': 'application/json', ...(await this.authHeaders(url)) };
     const x = await exchange('feedback', `feedback ${entry.outcome}`, 'POST', url, {
       body: JSON.stringify({ feedback: [entry] }, null, 2),
       headers,
     });
     this.record(x);
-    outcome.feedback = { status: x.status, text: x.status === 200 ? x.responseText : problem(x) };
+    outcome.feedback = { status: x.status, text: x.status === 200 ? x.responseText : this.problem(x) };
     this.emit('cards');
   }
 }

@@ -128,6 +128,9 @@ export class View {
           { class: 'muted' },
           `${this.ehr.patients.length} fixture patients from fhir-fixtures/ on the demo FHIR server. `,
           `Pick one: the simulator opens the chart and calls patient-view as an EHR would.`,
+          this.ehr.session.jwt
+            ? ' Every call to the service carries a JWT signed by the demo issuer (CDS_DEMO_ISSUER).'
+            : '',
         ),
       );
       return;

@@ -86,6 +86,8 @@ export interface SessionView {
   fhirServer: string;
   /** The practitioner the simulated clinician is, for `context.userId`. */
   userId: string;
-  /** True when the page must send a signed JWT (asks POST api/jwt for one per call). */
+  /** The service's external base URL (`CDS_PUBLIC_URL`): a JWT's `aud` is this plus the endpoint's path. */
+  publicUrl: string;
+  /** True when the demo issuer is on: the page sends a signed JWT with every call (one from POST api/jwt per call). */
   jwt: boolean;
 }

@@ -1,8 +1,9 @@
 /**
  * The built-in EHR simulator: a page (built from web/ by `npm run build`)
  * and the small API it uses besides the CDS service itself: the orderable
- * drugs, and the facts the service derives from a request. Mounted at /demo
- * whenever the demo FHIR server is on (never in production unless enabled).
+ * drugs, the facts the service derives from a request, and (with the demo
+ * issuer) signed JWTs for its calls. Mounted at /demo whenever the demo FHIR
+ * server is on (never in production unless enabled).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { outcome } from '../../cds-hooks/errors.js';
 import { ValidationError, parseHookRequest } from '../../cds-hooks/request.js';
 import { PrefetchShapeError } from '../../fhir/gather.js';
+import type { DemoIssuer } from '../issuer.js';
 import type { SessionView } from './api-types.js';
 import { factsFor } from './facts.js';
 import { orderables } from './orderables.js';
@@ -49,6 +51,10 @@ export interface SimulatorOptions {
   readonly now: () => Date;
   /** Folder of the built page; defaults to {@link DEFAULT_ASSETS_DIR}. */
   readonly assetsDir?: string;
+  /** The service's external base URL (`CDS_PUBLIC_URL`): JWT audiences are built from it. */
+  readonly publicUrl: string;
+  /** The demo issuer: when present, the page signs every call with a JWT from `POST /api/jwt`. */
+  readonly issuer?: DemoIssuer;
 }
 
 /** The simulated clinician. */
@@ -83,9 +89,36 @@ export function simulatorRouter(options: SimulatorOptions): Router {
   });
 
   router.get('/api/session', (_req, res) => {
-    const session: SessionView = { fhirServer: options.fhirServer, userId: DEMO_USER, jwt: false };
+    const session: SessionView = {
+      fhirServer: options.fhirServer,
+      userId: DEMO_USER,
+      publicUrl: options.publicUrl,
+      jwt: options.issuer !== undefined,
+    };
     res.json(session);
   });
+
+  // A JWT of the demo issuer for one call: `{ aud }` in, `{ token }` out; only this service's endpoints.
+  const issuer = options.issuer;
+  if (issuer) {
+    router.post('/api/jwt', express.json({ limit: '4kb' }), async (req: Request, res: Response) => {
+      res.set('Cache-Control', 'no-store');
+      const aud = (req.body as { aud?: unknown } | undefined)?.aud;
+      if (typeof aud !== 'string' || !issuer.accepts(aud)) {
+        res
+          .status(400)
+          .json(
+            outcome(
+              'invalid',
+              `aud: must be the URL of an endpoint of this service (${options.publicUrl}/cds-services, a service or its feedback URL)`,
+              'aud',
+            ),
+          );
+        return;
+      }
+      res.json({ token: await issuer.sign(aud, options.now()) });
+    });
+  }
 
   router.get('/api/orderables', (_req, res) => {
     res.json(orderables());
