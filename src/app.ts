@@ -184,6 +184,8 @@ export function createApp(deps: AppDeps): Express {
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
           now,
           onFhirRequest,
+          onRuleError: (rule) =>
+            logger.warn({ service: service.id, rule }, 'rule could not be evaluated and was skipped'),
         });
         if (result.status === 412) {
           setLogFields(
