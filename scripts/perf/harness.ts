@@ -90,6 +90,8 @@ async function waitReady(
   throw new Error(`${url} did not come up (${last}):\n${stderr()}`);
 }
 
+let signalsHandled = false;
+
 /** Starts `node --import tsx <script>` on a free loopback port and waits until it answers. */
 export async function startChild(options: ChildOptions): Promise<Child> {
   const port = await freePort();
@@ -103,6 +105,17 @@ export async function startChild(options: ChildOptions): Promise<Child> {
     const { createWriteStream } = await import('node:fs');
     child.stdout?.pipe(createWriteStream(options.stdoutFile));
   }
+  // If this process dies without stopping it (a crash, Ctrl-C), the child goes with it.
+  if (!signalsHandled) {
+    signalsHandled = true;
+    process.once('SIGINT', () => process.exit(130));
+    process.once('SIGTERM', () => process.exit(143));
+  }
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (err.length < 100_000) err += chunk.toString('utf8');

@@ -8,7 +8,8 @@
  * Environment: PORT, TLS_CERT and TLS_KEY (PEM files), FHIR_LATENCY_MS
  * (default 50), FHIR_PAGE_SIZE (default 100).
  *
- * `GET /__stats` answers `{durationsMs: [...]}` and forgets them.
+ * `GET /__stats` answers `{durationsMs: [...], connections}` (TLS connections accepted so far) and
+ * forgets the durations.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -26,10 +27,11 @@ if (!Number.isInteger(port) || port <= 0 || !cert || !key)
   throw new Error('PORT, TLS_CERT and TLS_KEY are required');
 
 let durations: number[] = [];
+let connections = 0;
 const app = express();
 app.disable('x-powered-by');
 app.get('/__stats', (_req, res) => {
-  res.json({ durationsMs: durations });
+  res.json({ durationsMs: durations, connections });
   durations = [];
 });
 app.use('/fhir', (_req, res, next) => {
@@ -41,5 +43,8 @@ app.use('/fhir', (_req, res, next) => {
 });
 app.use('/fhir', demoFhirRouter(storeOf(benchPatient(new Date())), { pageSize }));
 const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, app);
+server.on('secureConnection', () => {
+  connections += 1;
+});
 server.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
