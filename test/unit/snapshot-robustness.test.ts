@@ -2,7 +2,7 @@
  * The snapshot reads well-formed records in one pass and falls back to
  * probing record by record only when a reader throws. These tests pin both
  * paths, and the iron/TIBC pairing that the record-by-record probe cannot
- * see (found by the fuzz tests: it used to fail the whole call with a 500).
+ * see (a pair with a non-string unit used to fail the whole call with a 500).
  */
 import type { Observation } from 'fhir/r4.js';
 import { type PatientData, buildSnapshot } from '../../src/clinical/snapshot.js';
