@@ -79,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   const onFhirRequest = fhirRequestObserver(ops.metrics);
   const app = express();
   app.disable('x-powered-by');
+  // Hook responses are never cached or revalidated: skip hashing every body for an ETag.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestLogger(logger));
   // Security headers. The CSP is set below for the API routes only, so that the demo pages can set their own.
