@@ -6,7 +6,7 @@ import { buildSnapshot } from '../clinical/snapshot.js';
 import { renderCard } from '../cards/render.js';
 import type { CardTemplate } from '../cards/templates.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
-import { type MissingData, draftResources, gather } from '../fhir/gather.js';
+import { type MissingData, type WantedKey, draftResources, gather } from '../fhir/gather.js';
 import { evaluate } from '../rules/index.js';
 import type { Card } from './types.js';
 import type { HookRequest } from './request.js';
@@ -38,18 +38,23 @@ export type HandlerOutcome =
     }
   | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
 
+/** The service's prefetch keys with their templates filled in from the request's context. */
+export function wantedKeys(service: ServiceDefinition, request: HookRequest): WantedKey[] {
+  return prefetchOf(service).map(({ key, query, required }) => ({
+    key,
+    query,
+    required,
+    url: renderTemplate(query.template, request.contextTokens),
+  }));
+}
+
 /** Handles one validated hook request for one service. */
 export async function handleHook(
   service: ServiceDefinition,
   request: HookRequest,
   deps: HandlerDeps,
 ): Promise<HandlerOutcome> {
-  const wanted = prefetchOf(service).map(({ key, query, required }) => ({
-    key,
-    query,
-    required,
-    url: renderTemplate(query.template, request.contextTokens),
-  }));
+  const wanted = wantedKeys(service, request);
   const result = await gather({
     patientId: request.patientId,
     wanted,

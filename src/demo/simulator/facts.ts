@@ -6,8 +6,9 @@
 import type { LabFinding, LabValue } from '../../clinical/labs.js';
 import type { MedicationFact } from '../../clinical/medications.js';
 import { buildSnapshot } from '../../clinical/snapshot.js';
-import { type HookRequest, renderTemplate } from '../../cds-hooks/request.js';
-import { SERVICES, prefetchOf } from '../../cds-hooks/services.js';
+import { wantedKeys } from '../../cds-hooks/handler.js';
+import type { HookRequest } from '../../cds-hooks/request.js';
+import { SERVICES } from '../../cds-hooks/services.js';
 import { draftResources, gather } from '../../fhir/gather.js';
 import type { FactsView, LabFindingView, LabView, MedicationView } from './api-types.js';
 
@@ -49,15 +50,9 @@ function medication(m: MedicationFact & { selected?: boolean }): MedicationView 
 export async function factsFor(request: HookRequest, now: Date): Promise<FactsView> {
   const service = SERVICES.find((s) => s.hook === request.hook);
   if (!service) throw new Error(`no service for hook ${request.hook}`);
-  const wanted = prefetchOf(service).map(({ key, query, required }) => ({
-    key,
-    query,
-    required,
-    url: renderTemplate(query.template, request.contextTokens),
-  }));
   const result = await gather({
     patientId: request.patientId,
-    wanted,
+    wanted: wantedKeys(service, request),
     prefetch: request.prefetch,
     fhir: undefined,
     draftResources: draftResources(request.draftOrders),
