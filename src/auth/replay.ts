@@ -25,9 +25,12 @@ export function replayKey(iss: string, jti: string): string {
 }
 
 /**
- * In-process replay cache, bounded. Expired entries are swept when the cache
- * is full; if it is still full, the entry inserted first is dropped (so size
- * the bound above the number of calls in one maximum token lifetime, or use Redis).
+ * In-process replay cache, bounded. On every claim, expired entries at the
+ * front of the insertion order are dropped (amortised O(1)), so memory follows
+ * the traffic of one token lifetime rather than creeping up to the bound; when
+ * full, every expired entry is swept and then the entry inserted first is
+ * dropped (so size the bound above the number of calls in one maximum token
+ * lifetime, or use Redis).
  */
 export class MemoryReplayCache implements ReplayCache {
   private readonly expiries = new Map<string, number>();
@@ -47,9 +50,17 @@ export class MemoryReplayCache implements ReplayCache {
     const expiry = this.expiries.get(key);
     if (expiry !== undefined && expiry > now) return Promise.resolve(false);
     this.expiries.delete(key);
+    this.dropExpiredFront(now);
     if (this.expiries.size >= this.maxEntries) this.evict(now);
     this.expiries.set(key, now + ttlSeconds * 1000);
     return Promise.resolve(true);
+  }
+
+  private dropExpiredFront(now: number): void {
+    for (const [k, e] of this.expiries) {
+      if (e > now) break;
+      this.expiries.delete(k);
+    }
   }
 
   private evict(now: number): void {
