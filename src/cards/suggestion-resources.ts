@@ -3,7 +3,7 @@
  * codes from the terminology module and the drug catalog.
  */
 import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
-import { product } from '../clinical/drug-catalog.js';
+import { SUGGESTED_PRODUCTS, product } from '../clinical/drug-catalog.js';
 import { IRON_STUDY_ORDER, RLS, SYSTEM } from '../clinical/terminology.js';
 import {
   ESRD_GABAPENTIN_DOSE_MG,
@@ -32,7 +32,8 @@ export function ironStudyOrders(patientId: string): ServiceRequest[] {
   }));
 }
 
-function ivIronOrder(
+/** A complete draft MedicationRequest for one catalog product, for an RLS indication. */
+function draftOrder(
   patientId: string,
   rxcui: string,
   dosage: MedicationRequest['dosageInstruction'],
@@ -55,7 +56,7 @@ function ivIronOrder(
 /** Draft order: IV ferric carboxymaltose 750 mg (the lower end of the guideline's 750-1000 mg), once. */
 export function ferricCarboxymaltoseOrder(patientId: string): MedicationRequest {
   const mg = FERRIC_CARBOXYMALTOSE_DOSE_MG.min;
-  return ivIronOrder(patientId, '1435169', [
+  return draftOrder(patientId, SUGGESTED_PRODUCTS.ferricCarboxymaltose750, [
     {
       text: `${mg} mg by intravenous infusion, once; the guideline dose range is ${FERRIC_CARBOXYMALTOSE_DOSE_MG.min}-${FERRIC_CARBOXYMALTOSE_DOSE_MG.max} mg`,
       route: { text: 'intravenous' },
@@ -67,7 +68,7 @@ export function ferricCarboxymaltoseOrder(patientId: string): MedicationRequest 
 
 /** Draft order: IV iron sucrose 100 mg/5 mL; the course follows the dialysis unit's protocol (no dose is assumed). */
 export function ironSucroseOrder(patientId: string): MedicationRequest {
-  return ivIronOrder(patientId, '1741267', [
+  return draftOrder(patientId, SUGGESTED_PRODUCTS.ironSucrose100, [
     {
       text: 'Intravenous, with dialysis; dose and number of doses per the dialysis unit protocol',
       route: { text: 'intravenous' },
@@ -80,41 +81,26 @@ function oralOrder(
   rxcui: string,
   dose: { value: number; unit: 'mg' | 'tablet'; timingCode: string; timingDisplay: string; text: string },
 ): MedicationRequest {
-  const p = product(rxcui);
-  return {
-    resourceType: 'MedicationRequest',
-    status: 'draft',
-    intent: 'order',
-    medicationCodeableConcept: {
-      coding: [{ system: SYSTEM.rxnorm, code: p.rxcui, display: p.display }],
-      text: p.display,
-    },
-    subject: { reference: `Patient/${patientId}` },
-    reasonCode: rlsReason,
-    dosageInstruction: [
-      {
-        text: dose.text,
-        route: { text: 'oral' },
-        timing: {
-          code: {
-            coding: [{ system: GTS_ABBREVIATION, code: dose.timingCode, display: dose.timingDisplay }],
-          },
+  return draftOrder(patientId, rxcui, [
+    {
+      text: dose.text,
+      route: { text: 'oral' },
+      timing: {
+        code: {
+          coding: [{ system: SYSTEM.timingAbbreviation, code: dose.timingCode, display: dose.timingDisplay }],
         },
-        doseAndRate: [
-          {
-            doseQuantity:
-              dose.unit === 'mg'
-                ? { value: dose.value, unit: 'mg', system: SYSTEM.ucum, code: 'mg' }
-                : { value: dose.value, unit: 'tablet', system: SYSTEM.ucum, code: '{tbl}' },
-          },
-        ],
       },
-    ],
-  };
+      doseAndRate: [
+        {
+          doseQuantity:
+            dose.unit === 'mg'
+              ? { value: dose.value, unit: 'mg', system: SYSTEM.ucum, code: 'mg' }
+              : { value: dose.value, unit: 'tablet', system: SYSTEM.ucum, code: '{tbl}' },
+        },
+      ],
+    },
+  ]);
 }
-
-/** HL7 timing abbreviations (v3 GTSAbbreviation). */
-const GTS_ABBREVIATION = 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation';
 
 /**
  * Draft gabapentin: 300 mg three times a day to titrate towards 1800-2400 mg/day;
@@ -122,7 +108,7 @@ const GTS_ABBREVIATION = 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviati
  */
 export function gabapentinOrder(patientId: string, esrd: boolean): MedicationRequest {
   if (esrd) {
-    return oralOrder(patientId, '310430', {
+    return oralOrder(patientId, SUGGESTED_PRODUCTS.gabapentin100, {
       value: ESRD_GABAPENTIN_DOSE_MG,
       unit: 'mg',
       timingCode: 'QD',
@@ -130,7 +116,7 @@ export function gabapentinOrder(patientId: string, esrd: boolean): MedicationReq
       text: `${ESRD_GABAPENTIN_DOSE_MG} mg once daily, after dialysis on dialysis days, otherwise at bedtime; at most ${ESRD_GABAPENTIN_MAX_MG_PER_DAY} mg/day`,
     });
   }
-  return oralOrder(patientId, '310431', {
+  return oralOrder(patientId, SUGGESTED_PRODUCTS.gabapentin300, {
     value: GABAPENTIN_START_MG,
     unit: 'mg',
     timingCode: 'TID',
@@ -141,7 +127,7 @@ export function gabapentinOrder(patientId: string, esrd: boolean): MedicationReq
 
 /** Draft extended-release oxycodone 10 mg at bedtime (the smallest US ER tablet; guideline start 5-10 mg). */
 export function oxycodoneErOrder(patientId: string): MedicationRequest {
-  return oralOrder(patientId, '1860157', {
+  return oralOrder(patientId, SUGGESTED_PRODUCTS.oxycodoneEr10, {
     value: OXYCODONE_ER_START_MG.max,
     unit: 'mg',
     timingCode: 'QHS',
@@ -152,7 +138,7 @@ export function oxycodoneErOrder(patientId: string): MedicationRequest {
 
 /** Draft docusate 50 mg / sennosides 8.6 mg tablet at bedtime, as constipation prophylaxis on an opioid. */
 export function laxativeOrder(patientId: string): MedicationRequest {
-  return oralOrder(patientId, '998740', {
+  return oralOrder(patientId, SUGGESTED_PRODUCTS.docusateSenna, {
     value: 1,
     unit: 'tablet',
     timingCode: 'QHS',

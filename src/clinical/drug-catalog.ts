@@ -479,6 +479,25 @@ export const INGREDIENTS: readonly Ingredient[] = [
   simple('ascorbic-acid', '1151', ['vitamin-c'], ['ascorbic acid', 'vitamin c']),
 ];
 
+/**
+ * The clinical drugs that card suggestions order (each must be a product of
+ * the catalog above; `product()` checks it at first use).
+ */
+export const SUGGESTED_PRODUCTS = {
+  /** ferric carboxymaltose 750 mg/15 mL injection */
+  ferricCarboxymaltose750: '1435169',
+  /** iron sucrose 100 mg/5 mL injection */
+  ironSucrose100: '1741267',
+  /** gabapentin 300 mg capsule */
+  gabapentin300: '310431',
+  /** gabapentin 100 mg capsule (ESRD dose) */
+  gabapentin100: '310430',
+  /** oxycodone 10 mg abuse-deterrent 12 HR ER tablet */
+  oxycodoneEr10: '1860157',
+  /** docusate 50 mg / sennosides 8.6 mg tablet */
+  docusateSenna: '998740',
+} as const;
+
 /** Which ingredient a given RxNorm code denotes, and the product when the code is an SCD. */
 export interface RxMatch {
   readonly ingredient: Ingredient;

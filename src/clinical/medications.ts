@@ -163,22 +163,34 @@ function build(
   };
 }
 
+/**
+ * The drug of a request or statement: its medicationCodeableConcept, or the
+ * Medication its medicationReference reaches (contained or resolved), or at
+ * last the reference's display text.
+ */
+function identifyOrdered(
+  r: Pick<MedicationRequest, 'medicationCodeableConcept' | 'medicationReference' | 'contained'>,
+  resolve: MedicationResolver,
+): Identified | undefined {
+  const medication = r.medicationReference
+    ? resolveReference(r.medicationReference, r.contained, resolve)
+    : undefined;
+  return (
+    identify(r.medicationCodeableConcept, medication) ??
+    (r.medicationReference?.display ? identify({ text: r.medicationReference.display }) : undefined)
+  );
+}
+
 /** A MedicationRequest as a fact, or undefined when it is not an RLS-relevant drug. */
 export function fromMedicationRequest(
   mr: MedicationRequest,
   resolve: MedicationResolver,
 ): MedicationFact | undefined {
-  const medication = mr.medicationReference
-    ? resolveReference(mr.medicationReference, mr.contained, resolve)
-    : undefined;
-  const identified =
-    identify(mr.medicationCodeableConcept, medication) ??
-    (mr.medicationReference?.display ? identify({ text: mr.medicationReference.display }) : undefined);
   return build(
     'MedicationRequest',
     mr.id,
     mr.status,
-    identified,
+    identifyOrdered(mr, resolve),
     mr.dosageInstruction,
     mr.authoredOn,
     mr.reasonCode,
@@ -190,12 +202,7 @@ export function fromMedicationStatement(
   ms: MedicationStatement,
   resolve: MedicationResolver,
 ): MedicationFact | undefined {
-  const medication = ms.medicationReference
-    ? resolveReference(ms.medicationReference, ms.contained, resolve)
-    : undefined;
-  const identified =
-    identify(ms.medicationCodeableConcept, medication) ??
-    (ms.medicationReference?.display ? identify({ text: ms.medicationReference.display }) : undefined);
+  const identified = identifyOrdered(ms, resolve);
   const start = ms.effectiveDateTime ?? ms.effectivePeriod?.start ?? ms.dateAsserted;
   return build('MedicationStatement', ms.id, ms.status, identified, ms.dosage, start, ms.reasonCode);
 }

@@ -16,6 +16,8 @@ export const SYSTEM = {
   ucum: 'http://unitsofmeasure.org',
   conditionClinical: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
   conditionVerification: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
+  /** HL7 timing abbreviations (BID, TID, QHS ...). */
+  timingAbbreviation: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation',
   /**
    * Local code system for RLS assessment scores. No LOINC code exists for the
    * IRLS total score (terminology notes §1, [U] not found), so the service

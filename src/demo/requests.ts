@@ -63,7 +63,7 @@ export function draftOrder(options: {
           code: {
             coding: [
               {
-                system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation',
+                system: SYSTEM.timingAbbreviation,
                 code: options.timingCode,
               },
             ],

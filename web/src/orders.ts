@@ -5,10 +5,11 @@
 import type { CodeableConcept, FhirResource, MedicationRequest, Timing } from 'fhir/r4.js';
 import type { OrderableView } from '../../src/demo/simulator/api-types.js';
 
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const UCUM = 'http://unitsofmeasure.org';
-const GTS = 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation';
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+import { RLS, SYSTEM } from '../../src/clinical/terminology.js';
+
+const RXNORM = SYSTEM.rxnorm;
+const UCUM = SYSTEM.ucum;
+const GTS = SYSTEM.timingAbbreviation;
 
 /** A frequency the composer offers, as FHIR Timing. */
 export interface Frequency {
@@ -47,17 +48,15 @@ export const INDICATIONS: readonly { id: string; label: string; concept?: Codeab
     id: 'rls',
     label: 'Restless legs syndrome',
     concept: {
-      coding: [{ system: ICD10, code: 'G25.81', display: 'Restless legs syndrome' }],
+      coding: RLS.codes.map((c) => ({ system: c.system, code: c.code, display: c.display })),
       text: 'Restless legs syndrome',
     },
   },
   {
     id: 'hyperprolactinemia',
     label: 'Hyperprolactinemia',
-    concept: {
-      coding: [{ system: ICD10, code: 'E22.1', display: 'Hyperprolactinemia' }],
-      text: 'Hyperprolactinemia',
-    },
+    // Text only: the project's terminology notes verify no code for hyperprolactinemia.
+    concept: { text: 'Hyperprolactinemia' },
   },
   { id: 'none', label: 'No indication given' },
 ];
