@@ -4,6 +4,7 @@
  * evidence the rule gave, and turns suggestion intents into FHIR actions.
  */
 import { randomUUID } from 'node:crypto';
+import type { MedicationRequest } from 'fhir/r4.js';
 import type { Finding, SuggestionIntent } from '../rules/types.js';
 import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
 import {
@@ -51,6 +52,13 @@ function section(title: string, lines: readonly string[]): string {
     : `\n\n**${title}**\n\n${lines.map((l) => `- ${escapeMarkdown(l)}`).join('\n')}`;
 }
 
+/** A create action for a draft medication order, described by the product it orders and how. */
+function createOrder(resource: MedicationRequest): Action {
+  const what = resource.medicationCodeableConcept?.text ?? 'medication';
+  const timing = resource.dosageInstruction?.[0]?.timing?.code?.coding?.[0]?.display;
+  return { type: 'create', description: `Order ${what}${timing ? `, ${timing}` : ''}`, resource };
+}
+
 function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
   switch (intent.kind) {
     case 'order-iron-studies':
@@ -60,25 +68,11 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
         resource,
       }));
     case 'order-ferric-carboxymaltose':
-      return [
-        {
-          type: 'create',
-          description: 'Order IV ferric carboxymaltose 750 mg',
-          resource: ferricCarboxymaltoseOrder(patientId),
-        },
-      ];
+      return [createOrder(ferricCarboxymaltoseOrder(patientId))];
     case 'order-iron-sucrose':
-      return [
-        { type: 'create', description: 'Order IV iron sucrose', resource: ironSucroseOrder(patientId) },
-      ];
+      return [createOrder(ironSucroseOrder(patientId))];
     case 'gabapentin-instead': {
-      const create: Action = {
-        type: 'create',
-        description: intent.esrd
-          ? 'Order gabapentin 100 mg once daily (ESRD dose)'
-          : 'Order gabapentin 300 mg three times a day',
-        resource: gabapentinOrder(patientId, intent.esrd),
-      };
+      const create = createOrder(gabapentinOrder(patientId, intent.esrd));
       return intent.reference
         ? [
             {
@@ -91,21 +85,9 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
         : [create];
     }
     case 'order-oxycodone-er':
-      return [
-        {
-          type: 'create',
-          description: 'Order extended-release oxycodone 10 mg at bedtime',
-          resource: oxycodoneErOrder(patientId),
-        },
-      ];
+      return [createOrder(oxycodoneErOrder(patientId))];
     case 'order-laxative':
-      return [
-        {
-          type: 'create',
-          description: 'Order docusate/sennosides at bedtime',
-          resource: laxativeOrder(patientId),
-        },
-      ];
+      return [createOrder(laxativeOrder(patientId))];
     case 'delete-draft':
       return [
         {
