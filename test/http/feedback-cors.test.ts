@@ -66,11 +66,14 @@ test('feedback without a valid outcomeTimestamp is refused with 400', async () =
   expect(JSON.stringify(res.body)).toContain('feedback.0.outcomeTimestamp');
 });
 
-test('feedback for an unknown service answers 404', async () => {
-  await request(app)
+test('feedback for an unknown service answers 404 naming the service id', async () => {
+  const res = await request(app)
     .post('/cds-services/nope/feedback')
     .send({ feedback: [accepted] })
     .expect(404);
+  expect((res.body as { issue: { diagnostics: string }[] }).issue[0]?.diagnostics).toBe(
+    'no CDS service with id "nope"',
+  );
 });
 
 test('the CORS preflight is answered without a token and allows Authorization and Content-Type', async () => {
