@@ -14,7 +14,12 @@ import type { Rule, SuggestionIntent } from './types.js';
  * (patient-view) that `pick` selects; at order time it offers to replace each
  * draft with the ESRD gabapentin dose.
  */
-function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose: boolean): Rule {
+function esrdDrugRule(
+  id: string,
+  pick: (m: MedicationFact) => boolean,
+  showDose: boolean,
+  unknownVariant?: (found: readonly MedicationFact[]) => string | undefined,
+): Rule {
   return {
     id,
     hooks: ['patient-view', 'order-select', 'order-sign'],
@@ -23,15 +28,30 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
       const found = inFocus(s, hook, pick);
       if (found.length === 0) return undefined;
       const since = s.esrd.date ? ` (since ${displayDate(s.esrd.date)})` : '';
+      const variant = unknownVariant?.(found);
+      const dialysis = s.dialysis
+        ? [`dialysis: ${s.dialysis.display}${s.dialysis.date ? ` (${displayDate(s.dialysis.date)})` : ''}`]
+        : [];
       return {
         ruleId: id,
         indicator: 'warning',
         values: {},
-        evidence: [`ESRD: ${s.esrd.display}${since}`, ...found.map((m) => `${kind(m)}: ${medication(m)}`)],
+        evidence: [
+          `ESRD: ${s.esrd.display}${since}`,
+          ...dialysis,
+          ...found.map((m) => `${kind(m)}: ${medication(m)}`),
+        ],
         computed: showDose
-          ? found.map((m) => `${m.display}: ${m.dose.known ? m.dose.how : 'dose unknown'}`)
+          ? found.filter((m) => m.dose.known).map((m) => `${m.display}: ${m.dose.known ? m.dose.how : ''}`)
           : [],
-        missing: [],
+        missing: showDose
+          ? found
+              .filter((m) => !m.dose.known)
+              .map(
+                (m) =>
+                  `${m.display}: the daily dose could not be read (${m.dose.known ? '' : m.dose.reason}); check it by hand`,
+              )
+          : [],
         suggestions:
           hook === 'patient-view'
             ? []
@@ -41,6 +61,7 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
                 reference: m.reference,
                 display: m.display,
               })),
+        ...(variant ? { variant } : {}),
       };
     },
   };
@@ -49,12 +70,30 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
 /** `esrd-avoid-pregabalin`: ESRD and pregabalin (draft at order time, active at patient-view). */
 export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false);
 
-/** `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day (known dose only). */
+/**
+ * `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day, or gabapentin whose
+ * daily dose could not be read (then it fires saying the dose must be checked by hand).
+ */
 export const esrdGabapentinDose = esrdDrugRule(
   'esrd-gabapentin-dose',
-  (m) => isIngredient('gabapentin')(m) && m.dose.known && m.dose.mgPerDay > ESRD_GABAPENTIN_MAX_MG_PER_DAY,
+  (m) => isIngredient('gabapentin')(m) && (!m.dose.known || m.dose.mgPerDay > ESRD_GABAPENTIN_MAX_MG_PER_DAY),
   true,
+  (found) => (found.every((m) => !m.dose.known) ? 'dose-unknown' : undefined),
+);
+
+/**
+ * `esrd-avoid-gabapentin-enacarbil`: ESRD and gabapentin enacarbil (draft or
+ * active): not recommended on hemodialysis or with CrCl < 30 mL/min (label).
+ */
+export const esrdAvoidGabapentinEnacarbil = esrdDrugRule(
+  'esrd-avoid-gabapentin-enacarbil',
+  isIngredient('gabapentin-enacarbil'),
+  false,
 );
 
 /** The ESRD rules, in catalog order. */
-export const ESRD_RULES: readonly Rule[] = [esrdAvoidPregabalin, esrdGabapentinDose];
+export const ESRD_RULES: readonly Rule[] = [
+  esrdAvoidPregabalin,
+  esrdGabapentinDose,
+  esrdAvoidGabapentinEnacarbil,
+];
