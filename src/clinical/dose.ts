@@ -7,6 +7,7 @@
  */
 import type { Dosage, Quantity, Timing } from 'fhir/r4.js';
 import type { Product } from './drug-catalog.js';
+import { parseableText } from './text-limit.js';
 
 /** The outcome of a daily-dose computation. */
 export type DailyDose =
@@ -204,11 +205,16 @@ export function dailyDose(dosages: readonly Dosage[] | undefined, strength: Stre
 /**
  * Reads a single strength from free text such as "pramipexole 0.25 MG Oral
  * Tablet" or "rotigotine 0.125 MG/HR patch". Combination products (two
- * strengths) give undefined: the text does not say which one is meant.
+ * strengths) give undefined: the text does not say which one is meant, and
+ * so does a text too long to parse (`MAX_PARSED_TEXT_CHARS`).
  */
 export function strengthFromText(text: string | undefined): Omit<Strength, 'from'> | undefined {
-  if (!text) return undefined;
-  const all = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\b(\s*\/\s*(24\s*(?:hr|h|hours?)|hr|h|hour|ml)\b)?/gi)];
+  const bounded = parseableText(text);
+  if (!bounded) return undefined;
+  // A number starts after a non-digit, non-dot: linear time, and ".25 mg" is not read as 25 mg.
+  const all = [
+    ...bounded.matchAll(/(?<![\d.])(\d+(?:\.\d+)?)\s*mg\b(\s*\/\s*(24\s*(?:hr|h|hours?)|hr|h|hour|ml)\b)?/gi),
+  ];
   // Two strengths (a combination product such as carbidopa/levodopa): the text does not say which one is meant.
   if (all.length !== 1 || !all[0]) return undefined;
   const mg = Number(all[0][1]);
