@@ -184,6 +184,7 @@ export function createApp(deps: AppDeps): Express {
           fhirTimeoutMs: config.fhirTimeoutMs,
           fhirMaxPages: config.fhirMaxPages,
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
+          fhirCallMaxBytes: config.fhirCallMaxBytes,
           now,
           onFhirRequest,
           onRuleError: (rule) =>
@@ -218,6 +219,7 @@ export function createApp(deps: AppDeps): Express {
             service: service.id,
             cards: cardsByRule(result.ruleIds),
             fhirRequests: result.fhirRequests,
+            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
           },
           'hook call',
         );
