@@ -56,6 +56,15 @@ const EnvSchema = z.object({
   STORE_QUEUE_MAX: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   CDS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  FEEDBACK_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  FEEDBACK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(256 * 1024),
+  FEEDBACK_COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(2000).default(2000),
 });
 
 /** The service configuration. */
@@ -106,6 +115,14 @@ export interface Config {
   readonly adminToken?: string;
   /** Time allowed after SIGTERM for in-flight calls and the store queue. */
   readonly shutdownGraceMs: number;
+  /** Card-log and feedback rows older than this many days are deleted (at start-up, then daily). */
+  readonly retentionDays: number;
+  /** Most feedback entries in one request; more → 413. */
+  readonly feedbackMaxEntries: number;
+  /** Largest feedback request body (bytes); larger → 413. */
+  readonly feedbackMaxBytes: number;
+  /** Longest override comment accepted (characters); longer → 400. */
+  readonly feedbackCommentMaxChars: number;
 }
 
 function corsOrigins(value: string | undefined, production: boolean): '*' | string[] {
@@ -189,5 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeQueueMax: e.STORE_QUEUE_MAX,
     ...(e.CDS_ADMIN_TOKEN ? { adminToken: e.CDS_ADMIN_TOKEN } : {}),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    retentionDays: e.RETENTION_DAYS,
+    feedbackMaxEntries: e.FEEDBACK_MAX_ENTRIES,
+    feedbackMaxBytes: e.FEEDBACK_MAX_BYTES,
+    feedbackCommentMaxChars: e.FEEDBACK_COMMENT_MAX_CHARS,
   };
 }

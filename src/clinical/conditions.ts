@@ -4,6 +4,7 @@
  */
 import type { CodeableConcept, Condition } from 'fhir/r4.js';
 import { type CompiledValueSet, SYSTEM, inValueSet } from './terminology.js';
+import { parseFhirTime } from './time.js';
 
 /** A condition the rules rely on, with what matched and when it was recorded. */
 export interface ConditionFact {
@@ -13,6 +14,8 @@ export interface ConditionFact {
   readonly date?: string;
   /** True when the match came from the text only (no coding matched). */
   readonly matchedByText: boolean;
+  /** The clinical status code as recorded (absent when the record gives none). */
+  readonly clinicalStatus?: string;
 }
 
 /** Clinical statuses that count as present. An absent clinicalStatus also counts (rule catalog). */
@@ -25,12 +28,20 @@ function statusCode(cc: CodeableConcept | undefined, system: string): string | u
   return coding?.code;
 }
 
-/** True when the condition is current: clinically active (or unstated) and not refuted or entered in error. */
-export function isConditionActive(condition: Condition): boolean {
+/** The clinical status code of a condition, when recorded. */
+export function clinicalStatusOf(condition: Condition): string | undefined {
+  return str(statusCode(condition.clinicalStatus, SYSTEM.conditionClinical));
+}
+
+/**
+ * True when the condition is current: clinically active (or unstated), or in
+ * remission when `remission` is true, and not refuted or entered in error.
+ */
+export function isConditionActive(condition: Condition, remission = false): boolean {
   const verification = statusCode(condition.verificationStatus, SYSTEM.conditionVerification);
   if (verification && EXCLUDED_VERIFICATION.has(verification)) return false;
-  const clinical = statusCode(condition.clinicalStatus, SYSTEM.conditionClinical);
-  return clinical === undefined || ACTIVE_CLINICAL.has(clinical);
+  const clinical = clinicalStatusOf(condition);
+  return clinical === undefined || ACTIVE_CLINICAL.has(clinical) || (remission && clinical === 'remission');
 }
 
 /** True when the condition was entered in error: such a record is ignored everywhere. */
@@ -68,6 +79,24 @@ export function matchConcept(
   return undefined;
 }
 
+/** How `findActiveCondition` reads the problem list. */
+export interface FindOptions {
+  /** Count conditions whose clinical status is `remission` too. */
+  readonly remission?: boolean;
+  /** Count a text-only match only when no record (of any status, not entered in error) is coded in the value set. */
+  readonly textOnlyWhenNoCoded?: boolean;
+  /** Count only conditions with onset or recorded date at or after this time (epoch ms); undated ones still count. */
+  readonly since?: number;
+}
+
+function hasCodedRecord(conditions: readonly Condition[], vs: CompiledValueSet): boolean {
+  return conditions.some(
+    (c) =>
+      !isEnteredInError(c) &&
+      (c.code?.coding ?? []).some((coding) => inValueSet(vs, coding.system, coding.code)),
+  );
+}
+
 /**
  * The most recent active condition of the value set, or undefined.
  * Conditions that are resolved, refuted or entered in error never count.
@@ -75,14 +104,29 @@ export function matchConcept(
 export function findActiveCondition(
   conditions: readonly Condition[],
   vs: CompiledValueSet,
+  options: FindOptions = {},
 ): ConditionFact | undefined {
   let found: ConditionFact | undefined;
+  let coded: boolean | undefined;
   for (const condition of conditions) {
-    if (!isConditionActive(condition)) continue;
+    if (!isConditionActive(condition, options.remission)) continue;
     const match = matchConcept(condition.code, vs);
     if (!match) continue;
+    if (match.matchedByText && options.textOnlyWhenNoCoded) {
+      coded ??= hasCodedRecord(conditions, vs);
+      if (coded) continue;
+    }
     const date = str(condition.onsetDateTime) ?? str(condition.recordedDate);
-    const fact: ConditionFact = { ...match, ...(date ? { date } : {}) };
+    if (options.since !== undefined && date !== undefined) {
+      const t = parseFhirTime(date);
+      if (t !== undefined && t < options.since) continue;
+    }
+    const clinicalStatus = clinicalStatusOf(condition);
+    const fact: ConditionFact = {
+      ...match,
+      ...(date ? { date } : {}),
+      ...(clinicalStatus ? { clinicalStatus } : {}),
+    };
     // Prefer a coded match over a text match, then the most recent.
     if (
       !found ||

@@ -14,6 +14,7 @@ import type {
 } from 'fhir/r4.js';
 import {
   type ConditionFact,
+  clinicalStatusOf,
   findActiveCondition,
   isConditionActive,
   matchConcept,
@@ -29,17 +30,28 @@ import {
 } from './medications.js';
 import {
   AUGMENTATION,
+  CKD_STAGE_5,
+  DIALYSIS_PROCEDURE,
   ESRD,
   IRLS,
   OPIOID_RISK_SCREEN,
   OPIOID_USE_DISORDER,
-  OSA,
+  OPIOID_USE_DISORDER_IN_REMISSION,
+  OPIOID_USE_DISORDER_ON_AGONIST,
   OSA_TREATMENT_TEXT,
   PREGNANCY,
   RLS,
+  SLEEP_APNEA,
+  SLEEP_STUDY_TEXT,
+  type CompiledValueSet,
   inValueSet,
 } from './terminology.js';
-import { isUsableStatus, observationTime } from './time.js';
+import {
+  DIALYSIS_PROCEDURE_WITHIN_DAYS,
+  PREGNANCY_WITHIN_MONTHS,
+  SLEEP_APNEA_TREATMENT_WITHIN_MONTHS,
+} from './thresholds.js';
+import { isUsableStatus, monthsBefore, observationTime, parseFhirTime } from './time.js';
 
 /** Everything gathered for one call, already filtered to this patient. */
 export interface PatientData {
@@ -76,16 +88,37 @@ export interface ScoreFact {
   readonly time: number;
 }
 
+/** Opioid use disorder on the problem list, with its phase. */
+export interface OpioidUseDisorderFact extends ConditionFact {
+  /** Coded as in remission (F11.11, F11.21, 191821007) or recorded with clinical status remission. */
+  readonly inRemission: boolean;
+  /** Coded (or written) as on agonist (maintenance) therapy. */
+  readonly onAgonistTherapy: boolean;
+}
+
 /** The typed clinical facts the rules read. */
 export interface PatientSnapshot {
   readonly patientId: string;
   readonly now: Date;
+  /** RLS, active or in remission; a text-only record counts only when no RLS record is coded. */
   readonly rls?: ConditionFact;
+  /** True when RLS is known only in remission (controlled). */
+  readonly rlsInRemission?: boolean;
+  /** ESRD, or CKD stage 5 with dialysis (a dialysis code, or a dialysis procedure in the last 90 days). */
   readonly esrd?: ConditionFact;
+  /** The dialysis procedure that made CKD stage 5 count as ESRD, when that is how it was known. */
+  readonly dialysis?: RecordedFact;
+  /** Sleep apnea of any type (obstructive, central, unspecified, other), active. */
   readonly osa?: ConditionFact;
-  readonly opioidUseDisorder?: ConditionFact;
+  /** Opioid use disorder, active or remitted (history still counts). */
+  readonly opioidUseDisorder?: OpioidUseDisorderFact;
+  /** Pregnancy with onset (or recorded date) in the last 10 months; an undated record counts too. */
   readonly pregnancy?: ConditionFact;
-  /** OSA treatment on record (CPAP and the like), recognised by text. */
+  /**
+   * Sleep apnea treatment on record, recognised by text: a DeviceUseStatement in use
+   * for PAP or an oral appliance, or a therapeutic procedure in the last 12 months.
+   * Diagnostic studies (polysomnography, home sleep test, titration study) are not treatment.
+   */
   readonly osaTreatment?: RecordedFact;
   /** A documented opioid-misuse risk screen. */
   readonly opioidRiskScreen?: RecordedFact;
@@ -133,29 +166,103 @@ function latest(found: RecordedFact[]): RecordedFact | undefined {
   return found.sort((a, b) => (b.date ?? '').localeCompare(a.date ?? ''))[0];
 }
 
-/** OSA treatment: a performed Procedure or a DeviceUseStatement in use whose text names a PAP or other OSA therapy. */
+function mentionsAny(words: readonly string[]): (t: string) => boolean {
+  const patterns = words.map((w) => new RegExp(`(^|[^a-z])${w.replace(/[-/]/g, '\\$&')}($|[^a-z])`, 'i'));
+  return (t) => patterns.some((p) => p.test(t));
+}
+const mentionsTreatment = mentionsAny(OSA_TREATMENT_TEXT);
+const mentionsStudy = mentionsAny(SLEEP_STUDY_TEXT);
+/** Names a sleep apnea therapy and is not a diagnostic study (a CPAP titration study is diagnosis). */
+const namesTherapy = (t: string): boolean => mentionsTreatment(t) && !mentionsStudy(t);
+
+/**
+ * Sleep apnea treatment: a DeviceUseStatement in use (status active) that names
+ * a PAP device or oral appliance, or a performed Procedure naming a therapy
+ * within the last 12 months (or still in progress). Diagnostic studies never count.
+ */
 function findOsaTreatment(
   procedures: readonly Procedure[],
   devices: readonly DeviceUseStatement[],
+  now: Date,
 ): RecordedFact | undefined {
-  const mentions = (t: string): boolean =>
-    OSA_TREATMENT_TEXT.some((w) => new RegExp(`\\b${w}\\b`, 'i').test(t));
+  const since = monthsBefore(now, SLEEP_APNEA_TREATMENT_WITHIN_MONTHS).getTime();
   const found: RecordedFact[] = [];
   for (const p of procedures) {
     if (!PROCEDURE_DONE.has(p.status)) continue;
-    const t = texts(p.code).find(mentions);
-    const date = str(p.performedDateTime) ?? str(p.performedPeriod?.start);
-    if (t) found.push({ display: t, ...(date ? { date } : {}) });
+    const t = texts(p.code).find(namesTherapy);
+    if (!t) continue;
+    const date = str(p.performedDateTime) ?? str(p.performedPeriod?.end) ?? str(p.performedPeriod?.start);
+    const time = parseFhirTime(date);
+    const ongoing = p.status === 'in-progress' || (!!p.performedPeriod?.start && !p.performedPeriod.end);
+    if (!ongoing && (time === undefined || time < since)) continue;
+    found.push({ display: t, ...(date ? { date } : {}) });
   }
   for (const d of devices) {
     if (!DEVICE_IN_USE.has(d.status)) continue;
     const t = [d.device?.display, ...(d.reasonCode ?? []).flatMap(texts)].find(
-      (x): x is string => !!x && mentions(x),
+      (x): x is string => !!x && namesTherapy(x),
     );
     const date = str(d.timingDateTime) ?? str(d.timingPeriod?.start) ?? str(d.recordedOn);
     if (t) found.push({ display: t, ...(date ? { date } : {}) });
   }
   return latest(found);
+}
+
+/** A performed dialysis procedure whose date or period reaches into the last 90 days. */
+function findDialysis(procedures: readonly Procedure[], now: Date): RecordedFact | undefined {
+  const since = now.getTime() - DIALYSIS_PROCEDURE_WITHIN_DAYS * 86_400_000;
+  const found: RecordedFact[] = [];
+  for (const p of procedures) {
+    if (!PROCEDURE_DONE.has(p.status)) continue;
+    const m = matchConcept(p.code, DIALYSIS_PROCEDURE);
+    if (!m) continue;
+    const end = str(p.performedDateTime) ?? str(p.performedPeriod?.end);
+    const open = !p.performedDateTime && !!p.performedPeriod?.start && !p.performedPeriod.end;
+    const endTime = parseFhirTime(end);
+    if (!open && (endTime === undefined || endTime < since)) continue;
+    const date = end ?? str(p.performedPeriod?.start);
+    found.push({ display: m.display, ...(date ? { date } : {}) });
+  }
+  return latest(found);
+}
+
+/**
+ * ESRD for the rules: an ESRD or dialysis-dependence code, or CKD stage 5 with
+ * a dialysis procedure in the last 90 days.
+ */
+function findEsrd(
+  conditions: readonly Condition[],
+  procedures: readonly Procedure[],
+  now: Date,
+): { esrd?: ConditionFact; dialysis?: RecordedFact } {
+  const esrd = findActiveCondition(conditions, ESRD);
+  if (esrd) return { esrd };
+  const ckd5 = findActiveCondition(conditions, CKD_STAGE_5);
+  const dialysis = ckd5 ? findDialysis(procedures, now) : undefined;
+  return ckd5 && dialysis ? { esrd: ckd5, dialysis } : {};
+}
+
+function codedIn(c: Condition, vs: CompiledValueSet): boolean {
+  return (c.code?.coding ?? []).some((x) => inValueSet(vs, x.system, x.code));
+}
+
+/** Opioid use disorder, active or in remission, with its phase. */
+function findOpioidUseDisorder(conditions: readonly Condition[]): OpioidUseDisorderFact | undefined {
+  const found = findActiveCondition(conditions, OPIOID_USE_DISORDER, { remission: true });
+  if (!found) return undefined;
+  const current = conditions.filter(
+    (c) => isConditionActive(c, true) && !!matchConcept(c.code, OPIOID_USE_DISORDER),
+  );
+  const remitted = (c: Condition): boolean =>
+    clinicalStatusOf(c) === 'remission' ||
+    codedIn(c, OPIOID_USE_DISORDER_IN_REMISSION) ||
+    texts(c.code).some((t) => /\bin (sustained |early )?remission\b/i.test(t));
+  const onAgonistTherapy = current.some(
+    (c) =>
+      codedIn(c, OPIOID_USE_DISORDER_ON_AGONIST) ||
+      texts(c.code).some((t) => /\b(agonist|maintenance) therapy\b/i.test(t)),
+  );
+  return { ...found, inRemission: current.every(remitted), onAgonistTherapy };
 }
 
 /** A documented opioid-misuse risk screen (Procedure or Observation). */
@@ -228,7 +335,10 @@ function readableRecords(
 ): [Condition[], Observation[], Procedure[], DeviceUseStatement[]] {
   const conditions = readable(
     data.conditions,
-    (c) => [RLS, OPIOID_USE_DISORDER].forEach((vs) => findActiveCondition([c], vs)),
+    (c) => {
+      [RLS, SLEEP_APNEA, PREGNANCY].forEach((vs) => findActiveCondition([c], vs));
+      findOpioidUseDisorder([c]);
+    },
     'Condition',
     skipped,
   );
@@ -247,7 +357,8 @@ function readableRecords(
   const procedures = readable(
     data.procedures ?? [],
     (p) => {
-      findOsaTreatment([p], []);
+      findOsaTreatment([p], [], now);
+      findDialysis([p], now);
       findRiskScreen([p], []);
     },
     'Procedure',
@@ -255,7 +366,7 @@ function readableRecords(
   );
   const devices = readable(
     data.deviceUseStatements ?? [],
-    (d) => findOsaTreatment([], [d]),
+    (d) => findOsaTreatment([], [d], now),
     'DeviceUseStatement',
     skipped,
   );
@@ -270,13 +381,18 @@ function recordFacts(
   devices: readonly DeviceUseStatement[],
   now: Date,
 ) {
+  const rls = findActiveCondition(conditions, RLS, { remission: true, textOnlyWhenNoCoded: true });
+  const rlsActive = rls ? findActiveCondition(conditions, RLS, { textOnlyWhenNoCoded: true }) : undefined;
   return {
-    rls: findActiveCondition(conditions, RLS),
-    esrd: findActiveCondition(conditions, ESRD),
-    osa: findActiveCondition(conditions, OSA),
-    opioidUseDisorder: findActiveCondition(conditions, OPIOID_USE_DISORDER),
-    pregnancy: findActiveCondition(conditions, PREGNANCY),
-    osaTreatment: findOsaTreatment(procedures, devices),
+    rls,
+    rlsInRemission: !!rls && !rlsActive,
+    ...findEsrd(conditions, procedures, now),
+    osa: findActiveCondition(conditions, SLEEP_APNEA),
+    opioidUseDisorder: findOpioidUseDisorder(conditions),
+    pregnancy: findActiveCondition(conditions, PREGNANCY, {
+      since: monthsBefore(now, PREGNANCY_WITHIN_MONTHS).getTime(),
+    }),
+    osaTreatment: findOsaTreatment(procedures, devices, now),
     opioidRiskScreen: findRiskScreen(procedures, observations),
     augmentationFinding: findAugmentation(conditions, observations),
     ferritin: latestFerritin(observations, now),
@@ -335,7 +451,9 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
 
   const {
     rls,
+    rlsInRemission,
     esrd,
+    dialysis,
     osa,
     opioidUseDisorder,
     pregnancy,
@@ -347,7 +465,9 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     patientId: data.patientId,
     now,
     ...(rls ? { rls } : {}),
+    ...(rlsInRemission ? { rlsInRemission } : {}),
     ...(esrd ? { esrd } : {}),
+    ...(dialysis ? { dialysis } : {}),
     ...(osa ? { osa } : {}),
     ...(opioidUseDisorder ? { opioidUseDisorder } : {}),
     ...(pregnancy ? { pregnancy } : {}),

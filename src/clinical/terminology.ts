@@ -110,14 +110,52 @@ export const ESRD = valueSet({
   ],
 });
 
-/** Obstructive sleep apnea, all [V] (VSAC "Sleep Apnea"). */
-export const OSA = valueSet({
-  name: 'Obstructive sleep apnea',
+/**
+ * Sleep apnea of any type: obstructive (G47.33, 78275009, 1101000119103, all
+ * [V] VSAC "Sleep Apnea") and unspecified, central and other sleep apnea
+ * (G47.30, G47.31, G47.37, G47.39, [V] CDC opioid CDS "conditions documenting
+ * sleep-disordered breathing"). SNOMED 73430006 "Sleep apnea" is only [S], so
+ * it is not encoded; its display text still matches through the text fallback.
+ */
+export const SLEEP_APNEA = valueSet({
+  name: 'Sleep apnea',
   codes: [
+    icd('G47.30', 'Sleep apnea, unspecified'),
+    icd('G47.31', 'Primary central sleep apnea'),
     icd('G47.33', 'Obstructive sleep apnea (adult) (pediatric)'),
+    icd('G47.37', 'Central sleep apnea in conditions classified elsewhere'),
+    icd('G47.39', 'Other sleep apnea'),
     sct('78275009', 'Obstructive sleep apnea syndrome'),
     sct('1101000119103', 'Obstructive sleep apnea of adult'),
   ],
+  text: ['sleep apnea', 'sleep apnoea'],
+});
+
+/** The former name of the sleep apnea value set (obstructive only in catalog v1). */
+export const OSA = SLEEP_APNEA;
+
+/** Chronic kidney disease stage 5 (N18.5, 433146000, both [V]): ESRD for the rules only when on dialysis. */
+export const CKD_STAGE_5 = valueSet({
+  name: 'Chronic kidney disease stage 5',
+  codes: [
+    icd('N18.5', 'Chronic kidney disease, stage 5'),
+    sct('433146000', 'Chronic kidney disease stage 5'),
+  ],
+});
+
+/**
+ * Dialysis as a Procedure: renal dialysis 265764009 and hemodialysis 302497006
+ * ([S], Synthea-derived code lists), peritoneal dialysis 71192002 (rule catalog),
+ * and the words "hemodialysis" / "peritoneal dialysis" in the text.
+ */
+export const DIALYSIS_PROCEDURE = valueSet({
+  name: 'Dialysis',
+  codes: [
+    sct('265764009', 'Renal dialysis'),
+    sct('302497006', 'Hemodialysis'),
+    sct('71192002', 'Peritoneal dialysis'),
+  ],
+  text: ['hemodialysis', 'haemodialysis', 'peritoneal dialysis'],
 });
 
 /** Opioid use disorder, [V] (CDC opioid CDS value set: SNOMED codes and ICD-10-CM is-a F11). */
@@ -132,7 +170,27 @@ export const OPIOID_USE_DISORDER = valueSet({
   prefixes: [{ system: SYSTEM.icd10cm, prefix: 'F11' }],
 });
 
-/** Pregnancy, [V] (VSAC "Pregnancy"; ICD-10-CM Z33.1 and O09.*). */
+/** Opioid use disorder codes that say "in remission" (F11.11, F11.21, 191821007; [V]). */
+export const OPIOID_USE_DISORDER_IN_REMISSION = valueSet({
+  name: 'Opioid use disorder in remission',
+  codes: [
+    icd('F11.11', 'Opioid abuse, in remission'),
+    icd('F11.21', 'Opioid dependence, in remission'),
+    sct('191821007', 'Opioid dependence in remission'),
+  ],
+});
+
+/** Opioid use disorder on agonist (maintenance) therapy: SNOMED 1081000119105 [V]. */
+export const OPIOID_USE_DISORDER_ON_AGONIST = valueSet({
+  name: 'Opioid use disorder on agonist therapy',
+  codes: [sct('1081000119105', 'Opioid dependence, on agonist therapy')],
+});
+
+/**
+ * Pregnancy: SNOMED 77386006 and 72892002, ICD-10-CM Z33.1 and O09.* ([V] VSAC
+ * "Pregnancy"), and Z34.* supervision of normal pregnancy ([S] ICD-10-CM tabular;
+ * the usual US code for a normal pregnancy, named by the rule catalog).
+ */
 export const PREGNANCY = valueSet({
   name: 'Pregnancy',
   codes: [
@@ -140,7 +198,10 @@ export const PREGNANCY = valueSet({
     sct('72892002', 'Normal pregnancy'),
     icd('Z33.1', 'Pregnant state, incidental'),
   ],
-  prefixes: [{ system: SYSTEM.icd10cm, prefix: 'O09' }],
+  prefixes: [
+    { system: SYSTEM.icd10cm, prefix: 'O09' },
+    { system: SYSTEM.icd10cm, prefix: 'Z34' },
+  ],
 });
 
 // ---------------------------------------------------------------------------
@@ -234,16 +295,40 @@ export const OPIOID_RISK_SCREEN = valueSet({
 });
 
 /**
- * Treatment of obstructive sleep apnea, recognised by text only: the project's
- * terminology notes list no verified code for CPAP or other OSA therapy, so
+ * Treatment of sleep apnea, recognised by text only: the project's terminology
+ * notes list no verified code for PAP or other sleep apnea therapy, so
  * Procedures and DeviceUseStatements are matched on these words (and the
- * card says the match came from text).
+ * card says the match came from text). Words are matched whole.
  */
 export const OSA_TREATMENT_TEXT: readonly string[] = [
   'cpap',
   'bipap',
   'apap',
+  'pap therapy',
+  'pap device',
   'positive airway pressure',
+  'oral appliance',
   'mandibular advancement',
   'hypoglossal nerve stimulation',
+  'hypoglossal nerve stimulator',
+  'uvulopalatopharyngoplasty',
+  'uppp',
+  'upper airway surgery',
+  'upper-airway surgery',
+  'maxillomandibular advancement',
+];
+
+/**
+ * Diagnostic sleep studies, which are not treatment even when they name a PAP
+ * device: polysomnography, home sleep apnea tests and CPAP/PAP titration
+ * studies (terminology notes §2, [D]).
+ */
+export const SLEEP_STUDY_TEXT: readonly string[] = [
+  'titration',
+  'polysomnography',
+  'polysomnogram',
+  'sleep study',
+  'home sleep',
+  'hsat',
+  'psg',
 ];

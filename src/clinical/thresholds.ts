@@ -36,6 +36,15 @@ export const FERRIC_CARBOXYMALTOSE_DOSE_MG = { min: 750, max: 1000 } as const;
 /** Hours without iron-containing supplements before the iron studies are drawn. AASM 2025 good-practice statement [V]. */
 export const IRON_SUPPLEMENT_HOLD_HOURS = 24;
 
+/** A pregnancy Condition counts when its onset (or recorded date) is within this many months. Rule catalog v2. */
+export const PREGNANCY_WITHIN_MONTHS = 10;
+
+/** A therapeutic sleep apnea procedure counts as treatment for this many months. Rule catalog v2. */
+export const SLEEP_APNEA_TREATMENT_WITHIN_MONTHS = 12;
+
+/** With CKD stage 5, a dialysis procedure reaching into this many days makes the patient "on dialysis". Rule catalog v2. */
+export const DIALYSIS_PROCEDURE_WITHIN_DAYS = 90;
+
 // ---------------------------------------------------------------------------
 // Medication doses (rule catalog; guideline summary; terminology notes §4)
 // ---------------------------------------------------------------------------
@@ -117,6 +126,15 @@ export const METHADONE_MG_PER_DAY = { min: 5, max: 10 } as const;
 /** Reassess with the IRLS this many weeks after a therapy starts (guideline summary: 4-6 weeks; rule catalog window 4-12). */
 export const REASSESS_IRLS_WEEKS = { min: 4, max: 12 } as const;
 
+/**
+ * IRLS total at or below which symptoms count as controlled (mild or none):
+ * IRLS severity bands 0 none, 1-10 mild, 11-20 moderate ([S], terminology notes §4f).
+ */
+export const IRLS_CONTROLLED_AT_MOST = 10;
+
+/** Only an IRLS score from the last this many months judges current control. Rule catalog v2. */
+export const IRLS_RECENT_MONTHS = 6;
+
 /** Yearly augmentation risk on dopamine agonists, % (AASM 2025 summary; Silver 2011 ~7 %/yr [V]). */
 export const DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR = { min: 7, max: 10 } as const;
 
@@ -156,6 +174,8 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   methadoneMin: String(METHADONE_MG_PER_DAY.min),
   methadoneMax: String(METHADONE_MG_PER_DAY.max),
   reassessMinWeeks: String(REASSESS_IRLS_WEEKS.min),
+  irlsControlledAtMost: String(IRLS_CONTROLLED_AT_MOST),
+  irlsRecentMonths: String(IRLS_RECENT_MONTHS),
   reassessMaxWeeks: String(REASSESS_IRLS_WEEKS.max),
   augmentationRiskMin: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.min),
   augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),

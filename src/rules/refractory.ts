@@ -4,14 +4,28 @@
  * stimulation, conditional, moderate certainty), and the factors that make RLS
  * worse (AASM 2025 good-practice statement).
  */
-import { isDopamineAgonist } from '../clinical/equivalents.js';
+import { isDopaminergic } from '../clinical/equivalents.js';
 import type { MedicationFact } from '../clinical/medications.js';
-import { ADEQUATE_ALPHA2DELTA_MG_PER_DAY } from '../clinical/thresholds.js';
-import { displayDate } from '../clinical/time.js';
+import type { PatientSnapshot, ScoreFact } from '../clinical/snapshot.js';
+import {
+  ADEQUATE_ALPHA2DELTA_MG_PER_DAY,
+  IRLS_CONTROLLED_AT_MOST,
+  IRLS_RECENT_MONTHS,
+} from '../clinical/thresholds.js';
+import { displayDate, monthsBefore } from '../clinical/time.js';
+import { augmentationSuspected } from './augmentation.js';
 import { describeLab, medication, num } from './describe.js';
 import { ofClass } from './focus.js';
+import {
+  exacerbatingDrugs,
+  exacerbatingLabel,
+  gateLines,
+  gateNames,
+  opioidGates,
+  untreatedSleepApnea,
+} from './gates.js';
 import { ironNotOptimized } from './iron.js';
-import type { Rule } from './types.js';
+import type { Finding, Rule } from './types.js';
 
 function course(m: MedicationFact): string {
   const when = m.start ? ` from ${displayDate(m.start)}` : '';
@@ -26,65 +40,92 @@ export function adequateAlpha2DeltaTrials(history: readonly MedicationFact[]): M
   });
 }
 
-/** `refractory-next-step`: adequate first-line trial, iron optimized, no opioid yet. */
+/** The latest IRLS score of the last 6 months, if any. */
+export function recentIrls(s: PatientSnapshot): ScoreFact | undefined {
+  const since = monthsBefore(s.now, IRLS_RECENT_MONTHS).getTime();
+  const recent = s.irlsScores.filter((x) => x.time >= since && x.time <= s.now.getTime());
+  return recent[recent.length - 1];
+}
+
+/** True when an exacerbating factor is present: a drug that worsens RLS, or untreated sleep apnea. */
+export function hasExacerbatingFactor(s: PatientSnapshot): boolean {
+  return exacerbatingDrugs(s).length > 0 || !!untreatedSleepApnea(s);
+}
+
+/**
+ * `refractory-next-step`: an adequate first-line trial (alpha-2-delta at dose, or a
+ * dopaminergic course), iron optimized, no opioid yet; and (v2) RLS not in remission,
+ * not mild by the latest IRLS of 6 months, no augmentation card (it carries the plan),
+ * no exacerbating factor. The opioid draft is offered only when no opioid gate applies.
+ */
 export const refractoryNextStep: Rule = {
   id: 'refractory-next-step',
   hooks: ['patient-view'],
-  evaluate(s) {
-    if (!s.rls) return undefined;
+  evaluate(s, hook): Finding | undefined {
+    if (!s.rls || s.rlsInRemission) return undefined;
     const trials = adequateAlpha2DeltaTrials(s.medicationHistory);
-    const agonistCourses = s.medicationHistory.filter(isDopamineAgonist);
-    if (trials.length === 0 && agonistCourses.length === 0) return undefined;
+    const dopaminergicCourses = s.medicationHistory.filter(isDopaminergic);
+    if (trials.length === 0 && dopaminergicCourses.length === 0) return undefined;
     if (ironNotOptimized(s) !== false) return undefined;
     if (s.activeMedications.some(ofClass('opioid'))) return undefined;
+    const irls = recentIrls(s);
+    if (irls && irls.value <= IRLS_CONTROLLED_AT_MOST) return undefined;
+    if (hasExacerbatingFactor(s)) return undefined;
+    if (augmentationSuspected.evaluate(s, hook)) return undefined;
     const f = describeLab('ferritin', s.ferritin);
     const t = describeLab('TSAT', s.tsat);
     const unknownDoses = s.medicationHistory
       .filter((m) => ADEQUATE_ALPHA2DELTA_MG_PER_DAY[m.ingredient.id] !== undefined && !m.dose.known)
       .map((m) => `${m.display}: daily dose unknown, so it was not counted as an adequate trial`);
+    const older = s.irlsScores[s.irlsScores.length - 1];
+    const irlsMissing = irls
+      ? []
+      : [
+          `no IRLS score in the last ${IRLS_RECENT_MONTHS} months${older ? ` (last: ${older.value} on ${displayDate(older.effective)})` : ''}: whether symptoms are controlled could not be judged; score the IRLS before escalating`,
+        ];
+    const gates = opioidGates(s);
     return {
       ruleId: 'refractory-next-step',
       indicator: 'info',
-      values: {},
+      values: { gates: gateNames(gates) },
       evidence: [
         ...trials.map((m) => `adequate alpha-2-delta trial: ${course(m)}`),
-        ...agonistCourses.map((m) => `dopamine agonist course: ${course(m)}`),
+        ...dopaminergicCourses.map((m) => `dopaminergic course: ${course(m)}`),
         ...f.evidence,
         ...t.evidence,
+        ...(irls
+          ? [
+              `latest IRLS ${irls.value} on ${displayDate(irls.effective)} (above ${IRLS_CONTROLLED_AT_MOST}: symptoms not controlled)`,
+            ]
+          : []),
         'no active opioid',
+        ...gateLines(gates),
       ],
       computed: [...f.computed, ...t.computed],
-      missing: [...unknownDoses, ...s.unavailable],
-      suggestions: [{ kind: 'order-oxycodone-er' }],
+      missing: [...irlsMissing, ...unknownDoses, ...s.unavailable],
+      suggestions: gates.length === 0 ? [{ kind: 'order-oxycodone-er' }] : [],
+      ...(gates.length > 0 ? { variant: 'gated' } : irls ? {} : { variant: 'control-unknown' }),
     };
   },
 };
 
-const EXACERBATING = ofClass('antidepressant', 'sedating-antihistamine', 'dopamine-antagonist');
-
-/** `exacerbating-factors`: drugs that worsen RLS, or sleep apnea without treatment. */
+/** `exacerbating-factors`: drugs that worsen RLS, or sleep apnea (any type) without treatment. */
 export const exacerbatingFactors: Rule = {
   id: 'exacerbating-factors',
   hooks: ['patient-view'],
   evaluate(s) {
     if (!s.rls) return undefined;
-    const drugs = s.activeMedications.filter(EXACERBATING);
-    const untreatedOsa = s.osa && !s.osaTreatment ? s.osa : undefined;
-    if (drugs.length === 0 && !untreatedOsa) return undefined;
-    const label = (m: MedicationFact): string =>
-      m.classes.includes('antidepressant')
-        ? 'antidepressant'
-        : m.classes.includes('sedating-antihistamine')
-          ? 'sedating antihistamine'
-          : 'dopamine antagonist';
+    const drugs = exacerbatingDrugs(s);
+    const untreated = untreatedSleepApnea(s);
+    if (drugs.length === 0 && !untreated) return undefined;
     return {
       ruleId: 'exacerbating-factors',
       indicator: 'info',
-      values: { count: num(drugs.length + (untreatedOsa ? 1 : 0)) },
+      values: { count: num(drugs.length + (untreated ? 1 : 0)) },
       evidence: [
-        ...drugs.map((m) => `${label(m)}: ${medication(m)}`),
-        ...(untreatedOsa
-          ? [`obstructive sleep apnea (${untreatedOsa.display}) with no CPAP or other treatment on record`]
+        ...drugs.map((m) => `${exacerbatingLabel(m)}: ${medication(m)}`),
+        ...(untreated
+          ? [`sleep apnea (${untreated.display}) with no PAP, oral appliance or other treatment on record`]
           : []),
       ],
       computed: [],
