@@ -15,7 +15,12 @@ import { type Auth, callerOf, fhirServerProblem } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
 import { outcome } from './cds-hooks/errors.js';
 import { adminRouter } from './admin/router.js';
-import { toFeedbackRecord } from './cds-hooks/feedback.js';
+import {
+  FeedbackBatchTooLargeError,
+  checkBatchSize,
+  checkEntryBounds,
+  toFeedbackRecord,
+} from './cds-hooks/feedback.js';
 import { handleHook } from './cds-hooks/handler.js';
 import { ValidationError, parseFeedback, parseHookRequest } from './cds-hooks/request.js';
 import { SERVICES, discoveryEntry, findService } from './cds-hooks/services.js';
@@ -37,6 +42,7 @@ import {
 } from './ops/operations.js';
 import { hookTimer, metricsHandler } from './ops/metrics.js';
 import { requestLogger, setLogFields } from './ops/request-log.js';
+import { type ClientKey, ForeignCardError, NO_CLIENT } from './store/types.js';
 
 /** Everything the app needs, injected so tests can build it with their own clock and data. */
 export interface AppDeps {
@@ -60,6 +66,12 @@ export interface AppDeps {
 }
 
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
+
+/** The client of this call: the verified token's `iss` and `tenant`, or {@link NO_CLIENT} without authentication. */
+function clientOf(res: Response): ClientKey {
+  const caller = callerOf(res);
+  return caller ? { iss: caller.iss, tenant: caller.tenant ?? '' } : NO_CLIENT;
+}
 
 /** Builds the express app. */
 export function createApp(deps: AppDeps): Express {
@@ -184,6 +196,7 @@ export function createApp(deps: AppDeps): Express {
           fhirTimeoutMs: config.fhirTimeoutMs,
           fhirMaxPages: config.fhirMaxPages,
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
+          fhirCallMaxBytes: config.fhirCallMaxBytes,
           now,
           onFhirRequest,
           onRuleError: (rule) =>
@@ -218,11 +231,12 @@ export function createApp(deps: AppDeps): Express {
             service: service.id,
             cards: cardsByRule(result.ruleIds),
             fhirRequests: result.fhirRequests,
+            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
           },
           'hook call',
         );
         res.json({ cards: result.cards });
-        recordIssuedCards(ops, service.id, hookInstance, result.cards, now());
+        recordIssuedCards(ops, service.id, hookInstance, clientOf(res), result.cards, now());
       } catch (error) {
         if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
           const field = error instanceof ValidationError ? error.field : error.field;
@@ -239,10 +253,19 @@ export function createApp(deps: AppDeps): Express {
     },
   );
 
+  const feedbackJson = express.json({
+    limit: Math.min(config.feedbackMaxBytes, config.maxRequestBytes),
+    type: JSON_TYPES,
+    strict: true,
+  });
+  const feedbackLimits = {
+    maxEntries: config.feedbackMaxEntries,
+    maxCommentChars: config.feedbackCommentMaxChars,
+  };
   app.post(
     '/cds-services/:id/feedback',
     authenticate,
-    json,
+    feedbackJson,
     async (req: Request<{ id: string }>, res: Response) => {
       const service = findService(req.params.id);
       if (!service) {
@@ -250,14 +273,35 @@ export function createApp(deps: AppDeps): Express {
         return;
       }
       try {
+        checkBatchSize(req.body, feedbackLimits);
         const entries = parseFeedback(req.body);
+        checkEntryBounds(entries, feedbackLimits);
         const receivedAt = now();
+        const client = clientOf(res);
         let recorded;
         try {
           recorded = await ops.store.recordFeedback(
-            entries.map((e) => toFeedbackRecord(service.id, e, receivedAt)),
+            entries.map((e) => toFeedbackRecord(service.id, e, receivedAt, client)),
           );
         } catch (error) {
+          if (error instanceof ForeignCardError) {
+            // Only the client that received a card may report on it; nothing of the batch is stored.
+            setLogFields(
+              res,
+              { service: service.id, received: entries.length, refused: `feedback.${error.index}.card` },
+              'feedback refused: card issued to another client',
+            );
+            res
+              .status(403)
+              .json(
+                outcome(
+                  'forbidden',
+                  `feedback.${error.index}.card: was not issued to this client; nothing in this request was stored`,
+                  `feedback.${error.index}.card`,
+                ),
+              );
+            return;
+          }
           // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
           ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
           logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
@@ -277,6 +321,10 @@ export function createApp(deps: AppDeps): Express {
         );
         res.json({ received: entries.length, recorded: recorded.length });
       } catch (error) {
+        if (error instanceof FeedbackBatchTooLargeError) {
+          res.status(413).json(outcome('too-costly', error.message, 'feedback'));
+          return;
+        }
         if (error instanceof ValidationError) {
           res.status(400).json(outcome('invalid', error.message, error.field));
           return;

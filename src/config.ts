@@ -3,6 +3,7 @@
  * stops the process with a message that names the variable.
  */
 import { z } from 'zod';
+import { withoutTrailingSlashes } from './fhir/url-guard.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -38,6 +39,12 @@ const EnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(20 * 1024 * 1024),
+  FHIR_CALL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   CORS_ORIGINS: z.string().optional(),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   CDS_DATA_DIR: z.string().min(1).default('data'),
@@ -49,6 +56,15 @@ const EnvSchema = z.object({
   STORE_QUEUE_MAX: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   CDS_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(400),
+  FEEDBACK_MAX_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(100),
+  FEEDBACK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(256 * 1024),
+  FEEDBACK_COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(2000).default(2000),
 });
 
 /** The service configuration. */
@@ -82,6 +98,8 @@ export interface Config {
   readonly maxRequestBytes: number;
   /** Largest FHIR server response read (bytes); larger → the query fails. */
   readonly fhirMaxResponseBytes: number;
+  /** Bytes all FHIR responses of one hook call may add up to; past it fetching stops and the keys are partial. */
+  readonly fhirCallMaxBytes: number;
   /** Origins allowed by CORS: '*' (only outside production) or a list (empty: no CORS). */
   readonly corsOrigins: '*' | readonly string[];
   /** `pretty` (human-readable, needs the dev dependency pino-pretty) or `json` lines. */
@@ -97,6 +115,14 @@ export interface Config {
   readonly adminToken?: string;
   /** Time allowed after SIGTERM for in-flight calls and the store queue. */
   readonly shutdownGraceMs: number;
+  /** Card-log and feedback rows older than this many days are deleted (at start-up, then daily). */
+  readonly retentionDays: number;
+  /** Most feedback entries in one request; more → 413. */
+  readonly feedbackMaxEntries: number;
+  /** Largest feedback request body (bytes); larger → 413. */
+  readonly feedbackMaxBytes: number;
+  /** Longest override comment accepted (characters); longer → 400. */
+  readonly feedbackCommentMaxChars: number;
 }
 
 function corsOrigins(value: string | undefined, production: boolean): '*' | string[] {
@@ -155,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: (e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: withoutTrailingSlashes(e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`),
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     fhirMaxPages: e.FHIR_MAX_PAGES,
     demoFhir,
@@ -171,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replayCacheMaxEntries: e.REPLAY_CACHE_MAX_ENTRIES,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     fhirMaxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+    fhirCallMaxBytes: e.FHIR_CALL_MAX_BYTES,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, production),
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir: e.CDS_DATA_DIR,
@@ -179,5 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeQueueMax: e.STORE_QUEUE_MAX,
     ...(e.CDS_ADMIN_TOKEN ? { adminToken: e.CDS_ADMIN_TOKEN } : {}),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    retentionDays: e.RETENTION_DAYS,
+    feedbackMaxEntries: e.FEEDBACK_MAX_ENTRIES,
+    feedbackMaxBytes: e.FEEDBACK_MAX_BYTES,
+    feedbackCommentMaxChars: e.FEEDBACK_COMMENT_MAX_CHARS,
   };
 }

@@ -18,6 +18,7 @@ import { redisReadiness } from './ops/redis-check.js';
 import { gracefulShutdown } from './ops/shutdown.js';
 import { RULES } from './rules/index.js';
 import { describeStore, openStore } from './store/open.js';
+import { startRetention } from './store/retention.js';
 
 const FIXTURE_PATIENTS = fileURLToPath(new URL('../fhir-fixtures/patients/', import.meta.url));
 
@@ -50,6 +51,21 @@ async function main(): Promise<void> {
     }),
   });
   logger.info({ store: describeStore(config) }, 'card log and feedback store ready');
+  const retention = startRetention({
+    store: ops.store,
+    days: config.retentionDays,
+    now: () => new Date(),
+    onPurged: (deleted, cutoff) =>
+      logger.info(
+        { retentionDays: config.retentionDays, cutoff: cutoff.toISOString(), deleted },
+        'retention: old card-log and feedback rows deleted',
+      ),
+    onError: (error) => {
+      ops.metrics.storeFailures.inc({ operation: 'retention', reason: 'error' });
+      logger.error({ err: errorSummary(error) }, 'retention: delete failed; retried in a day');
+    },
+  });
+  await retention.firstRun;
   const app = createApp({
     config,
     logger,
@@ -76,7 +92,14 @@ async function main(): Promise<void> {
     logger,
     ops,
     graceMs: config.shutdownGraceMs,
-    closers: [() => auth?.close(), () => redis?.close()],
+    closers: [
+      () => {
+        retention.stop();
+        return undefined;
+      },
+      () => auth?.close(),
+      () => redis?.close(),
+    ],
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

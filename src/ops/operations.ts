@@ -7,7 +7,7 @@ import type { Card } from '../cds-hooks/types.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
 import type { Logger } from '../logger.js';
 import { memoryStore } from '../store/open.js';
-import type { CardLogEntry, OpsStore } from '../store/types.js';
+import type { CardLogEntry, ClientKey, OpsStore } from '../store/types.js';
 import { WriteQueue } from '../store/write-queue.js';
 import type { ReadinessCheck } from './health.js';
 import { type Metrics, createMetrics } from './metrics.js';
@@ -85,11 +85,12 @@ export function fhirRequestObserver(metrics: Metrics): (event: FhirRequestEvent)
 /** Longest hook instance kept in the card log and logs (a UUID is 36). */
 const MAX_HOOK_INSTANCE = 100;
 
-/** Counts the cards and queues them for the card log (never waits, never throws). */
+/** Counts the cards and queues them for the card log with the client that received them (never waits, never throws). */
 export function recordIssuedCards(
   ops: Operations,
   serviceId: string,
   hookInstance: string,
+  client: ClientKey,
   cards: readonly Card[],
   issuedAt: Date,
 ): void {
@@ -102,6 +103,7 @@ export function recordIssuedCards(
       ruleId: card.source.topic.code,
       indicator: card.indicator,
       hookInstance: hookInstance.slice(0, MAX_HOOK_INSTANCE),
+      client,
       issuedAt,
     })),
   );

@@ -5,7 +5,7 @@
 import type { MedicationFact } from '../clinical/medications.js';
 import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../clinical/thresholds.js';
 import { displayDate } from '../clinical/time.js';
-import { medication } from './describe.js';
+import { doseReading, medication } from './describe.js';
 import { inFocus, isIngredient, kind } from './focus.js';
 import type { Rule, SuggestionIntent } from './types.js';
 
@@ -18,7 +18,7 @@ function esrdDrugRule(
   id: string,
   pick: (m: MedicationFact) => boolean,
   showDose: boolean,
-  unknownVariant?: (found: readonly MedicationFact[]) => string | undefined,
+  variantOf?: (found: readonly MedicationFact[]) => string | undefined,
 ): Rule {
   return {
     id,
@@ -28,7 +28,7 @@ function esrdDrugRule(
       const found = inFocus(s, hook, pick);
       if (found.length === 0) return undefined;
       const since = s.esrd.date ? ` (since ${displayDate(s.esrd.date)})` : '';
-      const variant = unknownVariant?.(found);
+      const variant = variantOf?.(found);
       const dialysis = s.dialysis
         ? [`dialysis: ${s.dialysis.display}${s.dialysis.date ? ` (${displayDate(s.dialysis.date)})` : ''}`]
         : [];
@@ -41,17 +41,8 @@ function esrdDrugRule(
           ...dialysis,
           ...found.map((m) => `${kind(m)}: ${medication(m)}`),
         ],
-        computed: showDose
-          ? found.filter((m) => m.dose.known).map((m) => `${m.display}: ${m.dose.known ? m.dose.how : ''}`)
-          : [],
-        missing: showDose
-          ? found
-              .filter((m) => !m.dose.known)
-              .map(
-                (m) =>
-                  `${m.display}: the daily dose could not be read (${m.dose.known ? '' : m.dose.reason}); check it by hand`,
-              )
-          : [],
+        computed: showDose ? found.filter((m) => m.dose.known).map(doseReading) : [],
+        missing: showDose ? found.filter((m) => !m.dose.known).map(doseReading) : [],
         suggestions:
           hook === 'patient-view'
             ? []
@@ -71,8 +62,9 @@ function esrdDrugRule(
 export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false);
 
 /**
- * `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day, or gabapentin whose
- * daily dose could not be read (then it fires saying the dose must be checked by hand).
+ * `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day, the dose read
+ * from the structured dose or the product strength and sig text; a dose that
+ * cannot be read fires too, saying so (never silent).
  */
 export const esrdGabapentinDose = esrdDrugRule(
   'esrd-gabapentin-dose',

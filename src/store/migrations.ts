@@ -47,6 +47,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX feedback_outcome_at ON feedback (outcome_at);
     `,
   },
+  {
+    // Cards and feedback remember their client (token iss and tenant): feedback counts only for a
+    // card issued to the same client. Rows from before have '' (no client). Retention deletes by
+    // feedback.received_at, hence its index.
+    version: 2,
+    name: 'client of cards and feedback; retention index',
+    sql: `
+      ALTER TABLE card_log ADD COLUMN client_iss TEXT NOT NULL DEFAULT '';
+      ALTER TABLE card_log ADD COLUMN client_tenant TEXT NOT NULL DEFAULT '';
+      ALTER TABLE feedback ADD COLUMN client_iss TEXT NOT NULL DEFAULT '';
+      ALTER TABLE feedback ADD COLUMN client_tenant TEXT NOT NULL DEFAULT '';
+      CREATE INDEX feedback_received_at ON feedback (received_at);
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied. */

@@ -4,25 +4,34 @@
  */
 import type { SqlDriver, SqlValue } from './driver.js';
 import { migrate } from './migrations.js';
-import type {
-  CardLogEntry,
-  FeedbackRecord,
-  FeedbackSummary,
-  OpsStore,
-  RecordedFeedback,
-  RuleSummary,
+import {
+  type CardLogEntry,
+  type FeedbackRecord,
+  type FeedbackSummary,
+  ForeignCardError,
+  type OpsStore,
+  type PurgeResult,
+  type RecordedFeedback,
+  type RuleSummary,
 } from './types.js';
 
 /** Rows per multi-row INSERT (well under both databases' parameter limits). */
 const INSERT_CHUNK = 200;
-/** Longest override comment kept (characters). */
+/** Longest override comment kept (characters); the feedback route refuses longer ones before this. */
 export const MAX_COMMENT_LENGTH = 2000;
 
-/** The latest feedback entry of each card: a card's outcome is what the clinician did last. */
+/**
+ * The latest feedback entry of each card from the client the card was
+ * issued to: a card's outcome is what its own clinician did last. Feedback
+ * from any other client never counts.
+ */
 const LATEST_FEEDBACK = `
-  SELECT card_uuid, outcome, override_reason_code,
-         ROW_NUMBER() OVER (PARTITION BY card_uuid ORDER BY outcome_at DESC, received_at DESC, outcome DESC) AS rn
-  FROM feedback`;
+  SELECT f.card_uuid, f.outcome, f.override_reason_code,
+         ROW_NUMBER() OVER (PARTITION BY f.card_uuid
+                            ORDER BY f.outcome_at DESC, f.received_at DESC, f.outcome DESC) AS rn
+  FROM feedback f
+  JOIN card_log fc ON fc.card_uuid = f.card_uuid
+                  AND fc.client_iss = f.client_iss AND fc.client_tenant = f.client_tenant`;
 
 type Count = number | string; // PostgreSQL returns COUNT/SUM as text
 
@@ -60,11 +69,14 @@ export class SqlStore implements OpsStore {
         e.ruleId,
         e.indicator,
         e.hookInstance,
+        e.client.iss,
+        e.client.tenant,
         e.issuedAt.toISOString(),
       ]);
       await this.driver.run(
-        `INSERT INTO card_log (card_uuid, service_id, rule_id, indicator, hook_instance, issued_at)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+        `INSERT INTO card_log (card_uuid, service_id, rule_id, indicator, hook_instance,
+                               client_iss, client_tenant, issued_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (card_uuid) DO NOTHING`,
         params,
       );
@@ -75,12 +87,33 @@ export class SqlStore implements OpsStore {
     await this.ready;
     if (entries.length === 0) return [];
     const fresh = await this.driver.transaction(async (tx) => {
+      // Feedback for a card issued to another client is refused as a whole batch. A card not
+      // (yet) in the log is accepted: its entry is stored with its sender and counts only if the
+      // card turns out to be that sender's.
+      const issuedTo = new Map<string, { iss: string; tenant: string }>();
+      const uuids = [...new Set(entries.map((e) => e.cardUuid))];
+      for (let i = 0; i < uuids.length; i += INSERT_CHUNK) {
+        const chunk = uuids.slice(i, i + INSERT_CHUNK);
+        const rows = await tx.all<{ card_uuid: string; client_iss: string; client_tenant: string }>(
+          `SELECT card_uuid, client_iss, client_tenant FROM card_log
+           WHERE card_uuid IN (${chunk.map(() => '?').join(', ')})`,
+          chunk,
+        );
+        for (const r of rows) issuedTo.set(r.card_uuid, { iss: r.client_iss, tenant: r.client_tenant });
+      }
+      entries.forEach((e, index) => {
+        const owner = issuedTo.get(e.cardUuid);
+        if (owner && (owner.iss !== e.client.iss || owner.tenant !== e.client.tenant)) {
+          throw new ForeignCardError(index);
+        }
+      });
       const inserted: FeedbackRecord[] = [];
       for (const e of entries) {
         const changed = await tx.run(
           `INSERT INTO feedback (card_uuid, outcome, outcome_at, service_id, accepted_suggestions,
-                                 override_reason_code, override_reason_system, override_comment, received_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 override_reason_code, override_reason_system, override_comment,
+                                 client_iss, client_tenant, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (card_uuid, outcome, outcome_at) DO NOTHING`,
           [
             e.cardUuid,
@@ -91,6 +124,8 @@ export class SqlStore implements OpsStore {
             e.overrideReasonCode ?? null,
             e.overrideReasonSystem ?? null,
             e.overrideComment?.slice(0, MAX_COMMENT_LENGTH) ?? null,
+            e.client.iss,
+            e.client.tenant,
             e.receivedAt.toISOString(),
           ],
         );
@@ -100,16 +135,42 @@ export class SqlStore implements OpsStore {
     });
     if (fresh.length === 0) return [];
     const uuids = [...new Set(fresh.map((e) => e.cardUuid))];
-    const rules = new Map<string, string>();
+    const rules = new Map<string, { ruleId: string; iss: string; tenant: string }>();
     for (let i = 0; i < uuids.length; i += INSERT_CHUNK) {
       const chunk = uuids.slice(i, i + INSERT_CHUNK);
-      const rows = await this.driver.all<{ card_uuid: string; rule_id: string }>(
-        `SELECT card_uuid, rule_id FROM card_log WHERE card_uuid IN (${chunk.map(() => '?').join(', ')})`,
+      const rows = await this.driver.all<{
+        card_uuid: string;
+        rule_id: string;
+        client_iss: string;
+        client_tenant: string;
+      }>(
+        `SELECT card_uuid, rule_id, client_iss, client_tenant FROM card_log
+         WHERE card_uuid IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
       );
-      for (const r of rows) rules.set(r.card_uuid, r.rule_id);
+      for (const r of rows)
+        rules.set(r.card_uuid, { ruleId: r.rule_id, iss: r.client_iss, tenant: r.client_tenant });
     }
-    return fresh.map((e) => ({ cardUuid: e.cardUuid, outcome: e.outcome, ruleId: rules.get(e.cardUuid) }));
+    return fresh.map((e) => {
+      const card = rules.get(e.cardUuid);
+      const own = card && card.iss === e.client.iss && card.tenant === e.client.tenant;
+      return { cardUuid: e.cardUuid, outcome: e.outcome, ruleId: own ? card.ruleId : undefined };
+    });
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<PurgeResult> {
+    await this.ready;
+    const before = cutoff.toISOString();
+    return this.driver.transaction(async (tx) => {
+      const feedback = await tx.run(
+        `DELETE FROM feedback
+         WHERE received_at < ?
+            OR card_uuid IN (SELECT card_uuid FROM card_log WHERE issued_at < ?)`,
+        [before, before],
+      );
+      const cards = await tx.run('DELETE FROM card_log WHERE issued_at < ?', [before]);
+      return { cards, feedback };
+    });
   }
 
   async feedbackSummary(since: Date | null): Promise<FeedbackSummary> {
@@ -142,7 +203,10 @@ export class SqlStore implements OpsStore {
     );
     const unmatched = await this.driver.all<{ n: Count }>(
       `SELECT COUNT(*) AS n FROM feedback f
-       WHERE f.outcome_at >= ? AND NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid)`,
+       WHERE f.outcome_at >= ?
+         AND NOT EXISTS (SELECT 1 FROM card_log c
+                         WHERE c.card_uuid = f.card_uuid
+                           AND c.client_iss = f.client_iss AND c.client_tenant = f.client_tenant)`,
       [from],
     );
     const rules: RuleSummary[] = totals.map((t) => {

@@ -2,14 +2,32 @@
  * SQLite through better-sqlite3: the embedded default, a single file in the
  * data directory (or `:memory:`). Statements are synchronous and fast; they
  * are serialised so that a transaction never interleaves with other work.
+ *
+ * The file holds clinicians' free-text comments, which can name patients:
+ * it and its `-wal` and `-shm` companions are readable by the service's
+ * user only (mode 0600), in a folder created 0700.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SqlDriver, SqlValue } from './driver.js';
 
 /** The file name of the database inside the data directory. */
 export const SQLITE_FILE = 'cds-ops.sqlite';
+
+/** Mode of the database files: owner read and write only. */
+export const DATABASE_FILE_MODE = 0o600;
+
+/** The database file and the companions SQLite creates next to it. */
+export function databaseFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`, `${path}-journal`];
+}
+
+/** Creates the file (when missing) with {@link DATABASE_FILE_MODE} and tightens every existing database file. */
+function restrictFiles(path: string): void {
+  closeSync(openSync(path, 'a', DATABASE_FILE_MODE));
+  for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, DATABASE_FILE_MODE);
+}
 
 class Direct implements Omit<SqlDriver, 'transaction' | 'close' | 'lockForMigration'> {
   readonly dialect = 'sqlite' as const;
@@ -50,11 +68,17 @@ export class SqliteDriver implements SqlDriver {
 
   /** Opens (creating when needed) the database file at `path`, or an in-memory one for `:memory:`. */
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const onDisk = path !== ':memory:';
+    if (onDisk) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      restrictFiles(path);
+    }
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // SQLite gives -wal and -shm the database file's mode; make sure of it for files left by older versions.
+    if (onDisk) restrictFiles(path);
     this.direct = new Direct(this.db);
   }
 

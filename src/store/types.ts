@@ -4,6 +4,19 @@
  * and never card text (the rule id stands for it).
  */
 
+/**
+ * The CDS client a card was issued to, or feedback came from: the verified
+ * token's `iss` and `tenant` (`''` when the token has no tenant, and both
+ * `''` when authentication is off).
+ */
+export interface ClientKey {
+  readonly iss: string;
+  readonly tenant: string;
+}
+
+/** The client of unauthenticated calls (authentication off, outside production). */
+export const NO_CLIENT: ClientKey = { iss: '', tenant: '' };
+
 /** One card as issued. */
 export interface CardLogEntry {
   readonly cardUuid: string;
@@ -11,6 +24,8 @@ export interface CardLogEntry {
   readonly ruleId: string;
   readonly indicator: string;
   readonly hookInstance: string;
+  /** Who received the card: only this client may send feedback on it. */
+  readonly client: ClientKey;
   readonly issuedAt: Date;
 }
 
@@ -18,6 +33,8 @@ export interface CardLogEntry {
 export interface FeedbackRecord {
   readonly serviceId: string;
   readonly cardUuid: string;
+  /** Who sent it; it counts only for a card issued to the same client. */
+  readonly client: ClientKey;
   readonly outcome: 'accepted' | 'overridden';
   readonly acceptedSuggestions: readonly string[];
   readonly overrideReasonCode?: string;
@@ -33,6 +50,23 @@ export interface RecordedFeedback {
   readonly outcome: 'accepted' | 'overridden';
   /** The rule id from the card log; undefined when the card is not (yet) in the log. */
   readonly ruleId: string | undefined;
+}
+
+/** Raised when feedback names a card that the log shows was issued to another client. */
+export class ForeignCardError extends Error {
+  constructor(
+    /** Index of the first offending entry in the batch. */
+    readonly index: number,
+  ) {
+    super(`feedback entry ${index} names a card that was not issued to this client`);
+    this.name = 'ForeignCardError';
+  }
+}
+
+/** Rows deleted by one retention run. */
+export interface PurgeResult {
+  readonly cards: number;
+  readonly feedback: number;
 }
 
 /** How cards of one rule fared. A card's outcome is its latest feedback. */
@@ -62,8 +96,17 @@ export interface OpsStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Appends issued cards; a card uuid already logged is ignored. */
   recordCards(entries: readonly CardLogEntry[]): Promise<void>;
-  /** Stores feedback idempotently; returns only the entries that were new. */
+  /**
+   * Stores feedback idempotently; returns only the entries that were new.
+   * Rejects with {@link ForeignCardError}, storing nothing, when an entry
+   * names a logged card that was issued to a client other than the entry's.
+   */
   recordFeedback(entries: readonly FeedbackRecord[]): Promise<RecordedFeedback[]>;
+  /**
+   * Deletes card-log entries issued before `cutoff`, and feedback received
+   * before it or about those cards.
+   */
+  purgeOlderThan(cutoff: Date): Promise<PurgeResult>;
   /** Per-rule counts for cards issued at or after `since` (all time when null). */
   feedbackSummary(since: Date | null): Promise<FeedbackSummary>;
   /** Resolves when the database answers a trivial query. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { summaryTable } from '../../src/admin/summary.js';
 import { openStore } from '../../src/store/open.js';
+import { NO_CLIENT } from '../../src/store/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -67,6 +68,7 @@ describe('the report command', () => {
       ruleId: 'iron-not-optimized',
       indicator: 'warning',
       hookInstance: 'h',
+      client: NO_CLIENT,
       issuedAt,
     });
     await store.recordCards([card('a'), card('b'), card('c'), card('d')]);
@@ -74,6 +76,7 @@ describe('the report command', () => {
       {
         serviceId: 'rls-patient-view',
         cardUuid: 'a',
+        client: NO_CLIENT,
         outcome: 'accepted',
         acceptedSuggestions: ['s'],
         outcomeAt: issuedAt,
@@ -82,6 +85,7 @@ describe('the report command', () => {
       {
         serviceId: 'rls-patient-view',
         cardUuid: 'b',
+        client: NO_CLIENT,
         outcome: 'overridden',
         acceptedSuggestions: [],
         overrideReasonCode: 'patient-declined',

@@ -72,6 +72,7 @@ test('when the queue is full, new card-log entries are dropped and counted, and 
     recordCards: () => new Promise<void>(() => undefined), // a store that hangs
     recordFeedback: () => Promise.resolve([]),
     feedbackSummary: () => Promise.reject(new Error('unused')),
+    purgeOlderThan: () => Promise.reject(new Error('unused')),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -11,8 +11,11 @@ import { openStore } from '../../src/store/open.js';
 import { PostgresDriver } from '../../src/store/postgres.js';
 import { SqliteDriver } from '../../src/store/sqlite.js';
 import type { SqlDriver } from '../../src/store/driver.js';
-import type { CardLogEntry, FeedbackRecord, OpsStore } from '../../src/store/types.js';
+import type { CardLogEntry, ClientKey, FeedbackRecord, OpsStore } from '../../src/store/types.js';
 import { describePostgres, freshSchema } from './pg.js';
+
+/** The client every card here is issued to and every feedback entry comes from. */
+const EHR: ClientKey = { iss: 'https://ehr.hospital-a.example', tenant: 'main' };
 
 const T0 = new Date('2026-11-01T09:00:00Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
@@ -24,6 +27,7 @@ function card(uuid: string, ruleId: string, issuedAt = T0): CardLogEntry {
     ruleId,
     indicator: 'critical',
     hookInstance: 'hi-1',
+    client: EHR,
     issuedAt,
   };
 }
@@ -32,6 +36,7 @@ function accepted(cardUuid: string, minutes: number): FeedbackRecord {
   return {
     serviceId: 'rls-order-select',
     cardUuid,
+    client: EHR,
     outcome: 'accepted',
     acceptedSuggestions: ['s-1'],
     outcomeAt: at(minutes),
@@ -43,6 +48,7 @@ function overridden(cardUuid: string, minutes: number, code?: string): FeedbackR
   return {
     serviceId: 'rls-order-select',
     cardUuid,
+    client: EHR,
     outcome: 'overridden',
     acceptedSuggestions: [],
     ...(code ? { overrideReasonCode: code, overrideReasonSystem: 'https://cds.test/override-reasons' } : {}),
@@ -219,6 +225,29 @@ function contract(makeBackend: () => Promise<Backend>): void {
       accepted: 1,
       overridden: 1,
     });
+  });
+
+  test('feedback from a client other than the one the card was issued to is refused, and the batch is not stored', async () => {
+    await store.recordCards([card('c1', 'avoid-cabergoline'), card('c2', 'avoid-cabergoline')]);
+    const stranger: ClientKey = { iss: EHR.iss, tenant: 'other-ward' };
+    await expect(
+      store.recordFeedback([accepted('c2', 1), { ...overridden('c1', 1), client: stranger }]),
+    ).rejects.toMatchObject({ name: 'ForeignCardError', index: 1 });
+    const summary = await store.feedbackSummary(null);
+    expect(summary.rules[0]).toMatchObject({ issued: 2, accepted: 0, overridden: 0 });
+  });
+
+  test('purge deletes cards issued before the cutoff with all their feedback, and feedback received before it', async () => {
+    await store.recordCards([card('old', 'iron-not-optimized', at(-2)), card('new', 'iron-not-optimized')]);
+    await store.recordFeedback([
+      { ...accepted('old', 5), receivedAt: at(5) },
+      { ...accepted('unknown', -3), receivedAt: at(-3) },
+      { ...accepted('new', 5), receivedAt: at(5) },
+    ]);
+    expect(await store.purgeOlderThan(at(-1))).toEqual({ cards: 1, feedback: 2 });
+    const summary = await store.feedbackSummary(null);
+    expect(summary.rules).toEqual([expect.objectContaining({ issued: 1, accepted: 1 })]);
+    expect(summary.unmatchedFeedback).toBe(0);
   });
 
   test('ping answers while open and fails once closed', async () => {
