@@ -168,6 +168,7 @@ export const OPIOID_USE_DISORDER = valueSet({
     sct('1081000119105', 'Opioid dependence, on agonist therapy'),
   ],
   prefixes: [{ system: SYSTEM.icd10cm, prefix: 'F11' }],
+  text: ['opioid use disorder', 'opioid dependence', 'opioid abuse'],
 });
 
 /** Opioid use disorder codes that say "in remission" (F11.11, F11.21, 191821007; [V]). */
