@@ -8,6 +8,7 @@ import type { CardTemplate } from '../cards/templates.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
 import { type MissingData, type WantedKey, draftResources, gather } from '../fhir/gather.js';
 import { evaluate } from '../rules/index.js';
+import type { Finding } from '../rules/types.js';
 import type { Card } from './types.js';
 import type { HookRequest } from './request.js';
 import { renderTemplate } from './request.js';
@@ -34,6 +35,8 @@ export type HandlerOutcome =
       readonly status: 200;
       readonly cards: Card[];
       readonly ruleIds: string[];
+      /** The finding behind each card, in the same order. */
+      readonly findings: Finding[];
       readonly fhirRequests: number;
     }
   | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
@@ -83,5 +86,11 @@ export async function handleHook(
     if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);
     return renderCard(finding, template, { patientId: request.patientId, baseUrl: deps.baseUrl });
   });
-  return { status: 200, cards, ruleIds: findings.map((f) => f.ruleId), fhirRequests: result.fhirRequests };
+  return {
+    status: 200,
+    cards,
+    ruleIds: findings.map((f) => f.ruleId),
+    findings,
+    fhirRequests: result.fhirRequests,
+  };
 }
