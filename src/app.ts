@@ -219,6 +219,7 @@ export function createApp(deps: AppDeps): Express {
           fhirTimeoutMs: config.fhirTimeoutMs,
           fhirMaxPages: config.fhirMaxPages,
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
+          fhirCallMaxBytes: config.fhirCallMaxBytes,
           now,
           onFhirRequest,
           onRuleError: (rule) =>
@@ -272,6 +273,7 @@ export function createApp(deps: AppDeps): Express {
             ...(split.held.length > 0 ? { suppressed: cardsByRule(heldRules) } : {}),
             ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
+            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
           },
           'hook call',
         );

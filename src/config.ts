@@ -3,6 +3,7 @@
  * stops the process with a message that names the variable.
  */
 import { z } from 'zod';
+import { withoutTrailingSlashes } from './fhir/url-guard.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -38,6 +39,12 @@ const EnvSchema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(20 * 1024 * 1024),
+  FHIR_CALL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   CORS_ORIGINS: z.string().optional(),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   CDS_DATA_DIR: z.string().min(1).default('data'),
@@ -97,6 +104,8 @@ export interface Config {
   readonly maxRequestBytes: number;
   /** Largest FHIR server response read (bytes); larger → the query fails. */
   readonly fhirMaxResponseBytes: number;
+  /** Bytes all FHIR responses of one hook call may add up to; past it fetching stops and the keys are partial. */
+  readonly fhirCallMaxBytes: number;
   /** Origins allowed by CORS: '*' (only outside production) or a list (empty: no CORS). */
   readonly corsOrigins: '*' | readonly string[];
   /** `pretty` (human-readable, needs the dev dependency pino-pretty) or `json` lines. */
@@ -206,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production,
     port: e.PORT,
     host: e.HOST,
-    publicUrl: (e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: withoutTrailingSlashes(e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`),
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     fhirMaxPages: e.FHIR_MAX_PAGES,
     demoFhir,
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replayCacheMaxEntries: e.REPLAY_CACHE_MAX_ENTRIES,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     fhirMaxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+    fhirCallMaxBytes: e.FHIR_CALL_MAX_BYTES,
     corsOrigins: corsOrigins(e.CORS_ORIGINS, production),
     logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir: e.CDS_DATA_DIR,

@@ -1,12 +1,36 @@
 /**
  * Daily dose in mg from FHIR Dosage. Pure functions.
  *
- * What is known is computed; what is not stays unknown with a reason. Nothing
- * is guessed: a dose without a unit, a frequency that cannot be read, or a
- * tablet count without a known tablet strength gives `unknown`.
+ * Read in this order (rule catalog, "dose reading"), and the result says which
+ * was used: (1) a structured dose quantity in a mass unit, a per-24-hour unit
+ * (patches) or a count of product units (tablet, capsule, `{pill}`, patch)
+ * times the product strength; (2) the product strength times the count and
+ * frequency read from the sig text; (3) otherwise `unknown` with a reason.
+ * Nothing is guessed: a dose without a unit, a frequency that cannot be read,
+ * or a tablet count without a known tablet strength gives `unknown`.
+ *
+ * Every free text is cut to {@link MAX_PARSED_TEXT} characters before any
+ * regular expression sees it, and every expression here runs in linear time.
  */
 import type { Dosage, Quantity, Timing } from 'fhir/r4.js';
 import type { Product } from './drug-catalog.js';
+
+/** Longest drug or sig text that is parsed; the rest is ignored. */
+export const MAX_PARSED_TEXT = 500;
+
+/** The text cut to {@link MAX_PARSED_TEXT} characters, or undefined when it is not a string. */
+export function boundedText(text: unknown): string | undefined {
+  return typeof text === 'string' ? text.slice(0, MAX_PARSED_TEXT) : undefined;
+}
+
+/** Which reading step gave a daily dose (rule catalog, "dose reading"). */
+export type DoseMethod = 'structured' | 'product-and-sig';
+
+/** Plain words for the card: which reading step was used. */
+export const DOSE_METHOD_LABEL: Readonly<Record<DoseMethod, string>> = {
+  structured: 'from the structured dose',
+  'product-and-sig': 'read from the product strength and the sig text (no structured dose)',
+};
 
 /** The outcome of a daily-dose computation. */
 export type DailyDose =
@@ -14,6 +38,7 @@ export type DailyDose =
       readonly known: true;
       readonly mgPerDay: number;
       /** how it was computed, for the card */ readonly how: string;
+      readonly method: DoseMethod;
     }
   | { readonly known: false; readonly reason: string };
 
@@ -27,12 +52,18 @@ export interface Strength {
 
 const MASS_TO_MG: Readonly<Record<string, number>> = {
   mg: 1,
+  milligram: 1,
+  milligrams: 1,
   g: 1000,
   ug: 0.001,
   mcg: 0.001,
   µg: 0.001,
+  μg: 0.001,
+  microgram: 0.001,
+  micrograms: 0.001,
 };
 
+/** Units counting tablets, capsules or pills of the product (UCUM annotations and plain words). */
 const COUNT_UNITS = new Set([
   'tab',
   'tabs',
@@ -49,11 +80,38 @@ const COUNT_UNITS = new Set([
   '{cap}',
   '{capsule}',
   '{capsules}',
+  'pill',
+  'pills',
+  '{pill}',
+  '{pills}',
   'vial',
   '{vial}',
+  '1',
+  '{each}',
+  'each',
 ]);
 const PATCH_UNITS = new Set(['patch', 'patches', '{patch}', '{patches}']);
 const VOLUME_TO_ML: Readonly<Record<string, number>> = { ml: 1, l: 1000 };
+
+/**
+ * Units of mg per 24 h (UCUM and the forms EHRs write), compared with spaces
+ * removed and in lower case: a dose in these units is already a daily amount.
+ */
+const MG_PER_DAY_UNITS = new Set([
+  'mg/(24.h)',
+  'mg/24.h',
+  'mg/(24h)',
+  'mg/24h',
+  'mg/24hr',
+  'mg/24hrs',
+  'mg/24hour',
+  'mg/24hours',
+  'mg/d',
+  'mg/day',
+  'mg/(1.d)',
+]);
+/** Units of mg per hour (a patch labelled by its hourly rate): times 24 is the daily amount. */
+const MG_PER_HOUR_UNITS = new Set(['mg/h', 'mg/hr', 'mg/hour']);
 
 /** Timing abbreviations (HL7 GTS abbreviations plus common ward usage) in administrations per day. */
 const TIMING_CODES: Readonly<Record<string, number>> = {
@@ -93,10 +151,10 @@ export function administrationsPerDay(
     (c): c is string => typeof c === 'string',
   );
   for (const raw of codes) {
-    const code = raw.trim().toUpperCase();
+    const code = raw.slice(0, 16).trim().toUpperCase();
     const fixed = TIMING_CODES[code];
     if (fixed !== undefined) return { perDay: fixed, how: code };
-    const everyHours = /^Q(\d+)H$/.exec(code);
+    const everyHours = /^Q(\d{1,2})H$/.exec(code);
     if (everyHours) {
       const hours = Number(everyHours[1]);
       if (hours > 0) return { perDay: 24 / hours, how: code };
@@ -108,8 +166,31 @@ export function administrationsPerDay(
   return { reason: 'no frequency' };
 }
 
+function rawUnitOf(q: Quantity): string {
+  const code = typeof q.code === 'string' ? q.code : undefined;
+  const unit = typeof q.unit === 'string' ? q.unit : undefined;
+  return (code ?? unit ?? '').slice(0, 40);
+}
+
 function unitOf(q: Quantity): string {
-  return (q.code ?? q.unit ?? '').trim().toLowerCase();
+  return rawUnitOf(q).trim().toLowerCase();
+}
+
+/** The unit with every space removed, for the per-24-hour forms ("mg/24 hr"). */
+function compactUnit(q: Quantity): string {
+  return unitOf(q).replace(/\s+/g, '');
+}
+
+/** True when the dose quantity is a daily amount already (mg per 24 h or mg per hour). */
+function isRateUnit(q: Quantity | undefined): boolean {
+  if (!q) return false;
+  const u = compactUnit(q);
+  return MG_PER_DAY_UNITS.has(u) || MG_PER_HOUR_UNITS.has(u);
+}
+
+/** Rounds a patch's hourly rate × 24 to 0.1 mg: 0.0417 mg/h is the 1 mg/24 h patch, not 1.0008. */
+export function perHourToPerDay(mgPerHour: number): number {
+  return Math.round(mgPerHour * 24 * 10) / 10;
 }
 
 /** One administration's dose in mg, or a reason. Uses the product strength for tablet, mL and patch doses. */
@@ -121,8 +202,13 @@ export function doseMg(
     return { reason: 'no dose quantity' };
   const unit = unitOf(q);
   if (!unit) return { reason: 'dose has no unit' };
+  const shown = rawUnitOf(q) || unit;
   const mass = MASS_TO_MG[unit];
   if (mass !== undefined) return { mg: q.value * mass, how: `${q.value} ${q.unit ?? unit}` };
+  const compact = compactUnit(q);
+  if (MG_PER_DAY_UNITS.has(compact)) return { mg: q.value, how: `${q.value} ${shown} (mg per 24 h)` };
+  if (MG_PER_HOUR_UNITS.has(compact))
+    return { mg: perHourToPerDay(q.value), how: `${q.value} ${shown} × 24 h` };
   if (COUNT_UNITS.has(unit)) {
     if (!strength || strength.basis !== 'unit')
       return { reason: `dose in ${unit} but the strength per ${unit} is unknown` };
@@ -150,25 +236,210 @@ function quantityOf(dosage: Dosage): Quantity | undefined {
   return undefined;
 }
 
+// ---------------------------------------------------------------------------
+// Sig text (step 2). Every expression is a plain alternation of fixed words
+// with single-class repeats: linear in the (bounded) text.
+// ---------------------------------------------------------------------------
+
+const NUMBER_WORDS: Readonly<Record<string, number>> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  half: 0.5,
+  'one-half': 0.5,
+  '1/2': 0.5,
+  '½': 0.5,
+};
+
+const COUNT_IN_SIG =
+  /(?:^|[^\w.])(\d{1,2}(?:\.\d{1,3})?|one-half|one|two|three|four|half|1\/2|½)\s?(?:\([a-z ]{1,12}\)\s?)?(?:x\s?)?(?:of\s)?(?:an?\s)?(tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?)\b/gi;
+const MG_IN_SIG = /(?:^|[^\w.])(\d{1,4}(?:\.\d{1,4})?)\s?(mg|mcg|micrograms?|milligrams?)\b(?!\s?\/)/gi;
+
+/** A frequency said in words or abbreviations; first match in this order wins. */
+const SIG_FREQUENCIES: readonly { re: RegExp; perDay: number; said: string }[] = [
+  {
+    re: /\b(?:qid|q\.i\.d\.?|four times (?:a|per|each) day|four times daily|4 times (?:a|per|each) day|4 times daily|4x daily|4x\/day)\b/i,
+    perDay: 4,
+    said: 'four times a day',
+  },
+  {
+    re: /\b(?:tid|t\.i\.d\.?|three times (?:a|per|each) day|three times daily|3 times (?:a|per|each) day|3 times daily|3x daily|3x\/day)\b/i,
+    perDay: 3,
+    said: 'three times a day',
+  },
+  {
+    re: /\b(?:bid|b\.i\.d\.?|twice (?:a|per|each) day|twice daily|two times (?:a|per|each) day|two times daily|2 times (?:a|per|each) day|2 times daily|2x daily|2x\/day)\b/i,
+    perDay: 2,
+    said: 'twice a day',
+  },
+  { re: /\b(?:every|q) ?8 ?(?:hours|hrs|hr|h)\b/i, perDay: 3, said: 'every 8 hours' },
+  { re: /\b(?:every|q) ?12 ?(?:hours|hrs|hr|h)\b/i, perDay: 2, said: 'every 12 hours' },
+  { re: /\b(?:every|q) ?6 ?(?:hours|hrs|hr|h)\b/i, perDay: 4, said: 'every 6 hours' },
+  { re: /\b(?:every other day|qod)\b/i, perDay: 0.5, said: 'every other day' },
+];
+
+/** Times of day a sig names; each distinct one is one administration. */
+const SIG_TIMES: readonly { re: RegExp; slot: string }[] = [
+  {
+    re: /\b(?:bedtime|qhs|hs|at night|nightly|every night|each night|before bed|at hour of sleep)\b/i,
+    slot: 'bedtime',
+  },
+  { re: /\b(?:in the evening|every evening|each evening|qpm|with supper|with dinner)\b/i, slot: 'evening' },
+  { re: /\b(?:in the morning|every morning|each morning|qam|with breakfast|on waking)\b/i, slot: 'morning' },
+  { re: /\b(?:at noon|midday|with lunch)\b/i, slot: 'noon' },
+  { re: /\bin the afternoon\b/i, slot: 'afternoon' },
+];
+const CLOCK_TIMES = /\b(\d{1,2})(?::(\d{2}))?\s?(am|pm|a\.m\.|p\.m\.)/gi;
+const ONCE_DAILY =
+  /\b(?:once (?:a|per|each) day|once daily|daily|every day|qd|qday|one time (?:a|per) day)\b/i;
+const AS_NEEDED = /\b(?:as needed|prn|p\.r\.n\.?|if needed)\b/i;
+
+/** "5 pm" → "17:00", "8:30 am" → "08:30", or undefined for an impossible time. */
+function clockSlot(hour: string, minute: string | undefined, half: string): string | undefined {
+  let h = Number(hour);
+  const m = Number(minute ?? '0');
+  if (!(h >= 1 && h <= 12) || !(m >= 0 && m < 60)) return undefined;
+  const pm = half.toLowerCase().startsWith('p');
+  if (pm && h < 12) h += 12;
+  if (!pm && h === 12) h = 0;
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+}
+
+/** The times of day a sig text names (bedtime, morning, "17:00" ...), distinct, in order of mention. */
+export function sigTimes(text: string | undefined): string[] {
+  const t = boundedText(text);
+  if (!t) return [];
+  const slots: string[] = [];
+  for (const { re, slot } of SIG_TIMES) if (re.test(t)) slots.push(slot);
+  for (const m of t.matchAll(CLOCK_TIMES)) {
+    const slot = clockSlot(m[1] ?? '', m[2], m[3] ?? '');
+    if (slot && !slots.includes(slot)) slots.push(slot);
+  }
+  return slots;
+}
+
+/** Administrations per day said in the sig text, or a reason. */
+export function sigFrequency(text: string | undefined): { perDay: number; how: string } | { reason: string } {
+  const t = boundedText(text);
+  if (!t) return { reason: 'no sig text' };
+  for (const f of SIG_FREQUENCIES) if (f.re.test(t)) return { perDay: f.perDay, how: f.said };
+  const times = sigTimes(t);
+  if (times.length > 0) return { perDay: times.length, how: `at ${times.join(' and ')}` };
+  if (ONCE_DAILY.test(t)) return { perDay: 1, how: 'once a day' };
+  if (AS_NEEDED.test(t)) return { reason: 'as needed, with no frequency in the sig' };
+  return { reason: 'no frequency in the sig text' };
+}
+
+/** The dose per administration said in the sig: a count of product units, or a mass in mg. */
+export function sigDose(
+  text: string | undefined,
+): { count: number; unit: 'unit' | 'patch' } | { mg: number } | { reason: string } {
+  const t = boundedText(text);
+  if (!t) return { reason: 'no sig text' };
+  const counts = [...t.matchAll(COUNT_IN_SIG)].map((m) => ({
+    count: NUMBER_WORDS[(m[1] ?? '').toLowerCase()] ?? Number(m[1]),
+    unit: (m[2] ?? '').toLowerCase().startsWith('patch') ? ('patch' as const) : ('unit' as const),
+  }));
+  const distinct = new Set(counts.map((c) => `${c.count} ${c.unit}`));
+  if (distinct.size > 1) return { reason: 'the sig text names more than one dose' };
+  const first = counts[0];
+  if (first && Number.isFinite(first.count) && first.count > 0) return first;
+  const masses = [...t.matchAll(MG_IN_SIG)].map((m) => {
+    const unit = (m[2] ?? '').toLowerCase();
+    return Number(m[1]) * (unit.startsWith('mc') || unit.startsWith('micro') ? 0.001 : 1);
+  });
+  if (new Set(masses).size === 1 && masses[0] !== undefined && masses[0] > 0) return { mg: masses[0] };
+  if (masses.length > 1) return { reason: 'the sig text names more than one dose' };
+  return { reason: 'no dose in the sig text' };
+}
+
+/** The sig texts of one Dosage line (text, then patient instruction), bounded. */
+function sigOf(dosage: Dosage): string | undefined {
+  const parts = [boundedText(dosage.text), boundedText(dosage.patientInstruction)].filter(
+    (x): x is string => !!x,
+  );
+  return parts.length ? boundedText(parts.join('; ')) : undefined;
+}
+
+/** Step 2: the product strength times the count and frequency read from the sig text. */
+function fromSig(dosage: Dosage, strength: Strength | undefined): DailyDose {
+  const sig = sigOf(dosage);
+  const dose = sigDose(sig);
+  if ('reason' in dose) return { known: false, reason: dose.reason };
+  // A patch is worn for 24 h: one application a day unless the timing or sig says otherwise.
+  if ('count' in dose && dose.unit === 'patch') {
+    if (!strength || strength.basis !== 'per-24h')
+      return { known: false, reason: 'patch dose in the sig but the patch strength is unknown' };
+    const timing = administrationsPerDay(dosage.timing);
+    const perDay = 'perDay' in timing ? timing.perDay : 1;
+    return {
+      known: true,
+      mgPerDay: dose.count * strength.mg * perDay,
+      how: `${dose.count} × ${strength.mg} mg/24 h patch (${strength.from}) a day, sig "${sig ?? ''}"`,
+      method: 'product-and-sig',
+    };
+  }
+  let perDose: { mg: number; how: string };
+  if ('count' in dose) {
+    if (!strength || strength.basis !== 'unit')
+      return { known: false, reason: 'the sig counts tablets but the strength per tablet is unknown' };
+    perDose = { mg: dose.count * strength.mg, how: `${dose.count} × ${strength.mg} mg (${strength.from})` };
+  } else {
+    perDose = { mg: dose.mg, how: `${dose.mg} mg` };
+  }
+  const structured = administrationsPerDay(dosage.timing);
+  const frequency = 'perDay' in structured ? structured : sigFrequency(sig);
+  if ('reason' in frequency) return { known: false, reason: frequency.reason };
+  return {
+    known: true,
+    mgPerDay: perDose.mg * frequency.perDay,
+    how: `${perDose.how}, ${frequency.how} (sig "${sig ?? ''}")`,
+    method: 'product-and-sig',
+  };
+}
+
 /** Daily dose of one Dosage line. */
 function oneLine(dosage: Dosage, strength: Strength | undefined): DailyDose {
   const q = quantityOf(dosage);
-  // A patch product with no dose stated: one patch delivers its labelled mg per 24 h.
-  if (!q && strength?.basis === 'per-24h') {
-    return { known: true, mgPerDay: strength.mg, how: `one ${strength.mg} mg/24 h patch (${strength.from})` };
+  if (!q) {
+    if (sigOf(dosage)) {
+      const read = fromSig(dosage, strength);
+      if (read.known || strength?.basis !== 'per-24h') return read;
+    }
+    // A patch product with no dose stated: one patch delivers its labelled mg per 24 h.
+    if (strength?.basis === 'per-24h') {
+      return {
+        known: true,
+        mgPerDay: strength.mg,
+        how: `one ${strength.mg} mg/24 h patch (${strength.from})`,
+        method: 'product-and-sig',
+      };
+    }
+    return { known: false, reason: dosage.text ? 'dose given only as free text' : 'no dose quantity' };
   }
   const dose = doseMg(q, strength);
-  if ('reason' in dose)
-    return { known: false, reason: dosage.text && !q ? 'dose given only as free text' : dose.reason };
-  if (strength?.basis === 'per-24h' && PATCH_UNITS.has(unitOf(q as Quantity))) {
+  if ('reason' in dose) return { known: false, reason: dose.reason };
+  if (isRateUnit(q)) {
+    // Already a daily amount (a patch's mg per 24 h or its hourly rate): no frequency to apply.
+    return { known: true, mgPerDay: dose.mg, how: `${dose.how} per day`, method: 'structured' };
+  }
+  if (strength?.basis === 'per-24h' && PATCH_UNITS.has(unitOf(q))) {
     // A patch is worn for 24 h: the frequency is one application per day unless timing says otherwise.
     const timing = administrationsPerDay(dosage.timing);
     const perDay = 'perDay' in timing ? timing.perDay : 1;
-    return { known: true, mgPerDay: dose.mg * perDay, how: `${dose.how} per day` };
+    return { known: true, mgPerDay: dose.mg * perDay, how: `${dose.how} per day`, method: 'structured' };
   }
   const timing = administrationsPerDay(dosage.timing);
-  if ('reason' in timing) return { known: false, reason: timing.reason };
-  return { known: true, mgPerDay: dose.mg * timing.perDay, how: `${dose.how}, ${timing.how}` };
+  const frequency = 'perDay' in timing ? timing : sigFrequency(sigOf(dosage));
+  if ('reason' in frequency) return { known: false, reason: 'reason' in timing ? timing.reason : '' };
+  const viaSig = 'reason' in timing;
+  return {
+    known: true,
+    mgPerDay: dose.mg * frequency.perDay,
+    how: `${dose.how}, ${frequency.how}${viaSig ? ' (frequency from the sig text)' : ''}`,
+    method: 'structured',
+  };
 }
 
 /**
@@ -184,37 +455,66 @@ export function dailyDose(dosages: readonly Dosage[] | undefined, strength: Stre
     const key = d.sequence ?? 0;
     phases.set(key, [...(phases.get(key) ?? []), d]);
   }
-  let best: { mgPerDay: number; how: string } | undefined;
+  let best: { mgPerDay: number; how: string; method: DoseMethod } | undefined;
   for (const lines of phases.values()) {
     let total = 0;
     const hows: string[] = [];
+    let method: DoseMethod = 'structured';
     for (const line of lines) {
       const result = oneLine(line, strength);
       if (!result.known) return result;
       total += result.mgPerDay;
       hows.push(result.how);
+      if (result.method === 'product-and-sig') method = 'product-and-sig';
     }
-    if (!best || total > best.mgPerDay) best = { mgPerDay: total, how: hows.join(' + ') };
+    if (!best || total > best.mgPerDay) best = { mgPerDay: total, how: hows.join(' + '), method };
   }
   if (!best) return { known: false, reason: 'no dosage instruction' };
   const how = phases.size > 1 ? `${best.how} (highest of ${phases.size} phases)` : best.how;
-  return { known: true, mgPerDay: Math.round(best.mgPerDay * 1000) / 1000, how };
+  return { known: true, mgPerDay: Math.round(best.mgPerDay * 1000) / 1000, how, method: best.method };
 }
+
+const STRENGTH_IN_TEXT =
+  /(\d{1,5}(?:\.\d{1,5})?)\s?(mg|mcg|µg|ug)\b(\s?\/\s?(?:\(24\.h\)|24\s?(?:hours?|hrs?|h)\b|hours?\b|hrs?\b|h\b|ml\b|d\b|day\b))?/gi;
 
 /**
  * Reads a single strength from free text such as "pramipexole 0.25 MG Oral
- * Tablet" or "rotigotine 0.125 MG/HR patch". Combination products (two
- * strengths) give undefined: the text does not say which one is meant.
+ * Tablet", "Mirapex 0.5 mg tablet" or "rotigotine 0.125 MG/HR patch" (the
+ * hourly rate of a patch × 24, rounded to 0.1 mg). Combination products (two
+ * strengths) give undefined: the text does not say which one is meant, except
+ * for carbidopa/levodopa (`ingredientId` "levodopa"), whose levodopa component
+ * is the larger of the two ("Sinemet 25/100", "carbidopa 25 mg / levodopa 100 mg").
  */
-export function strengthFromText(text: string | undefined): Omit<Strength, 'from'> | undefined {
-  if (!text) return undefined;
-  const all = [...text.matchAll(/(\d+(?:\.\d+)?)\s*mg\b(\s*\/\s*(24\s*(?:hr|h|hours?)|hr|h|hour|ml)\b)?/gi)];
-  // Two strengths (a combination product such as carbidopa/levodopa): the text does not say which one is meant.
+export function strengthFromText(
+  text: string | undefined,
+  ingredientId?: string,
+): Omit<Strength, 'from'> | undefined {
+  const t = boundedText(text);
+  if (!t) return undefined;
+  const all = [...t.matchAll(STRENGTH_IN_TEXT)];
+  if (ingredientId === 'levodopa') return levodopaStrength(t, all);
   if (all.length !== 1 || !all[0]) return undefined;
-  const mg = Number(all[0][1]);
-  const per = (all[0][3] ?? '').toLowerCase().replace(/\s+/g, '');
+  const unit = (all[0][2] ?? '').toLowerCase();
+  const mg = Number(all[0][1]) * (unit === 'mg' ? 1 : 0.001);
+  const per = (all[0][3] ?? '').toLowerCase().replace(/[\s/().]/g, '');
   if (per === '') return { mg, basis: 'unit' };
   if (per === 'ml') return { mg, basis: 'per-mL' };
-  if (per.startsWith('24')) return { mg, basis: 'per-24h' };
-  return { mg: mg * 24, basis: 'per-24h' };
+  if (per.startsWith('24') || per === 'd' || per === 'day') return { mg, basis: 'per-24h' };
+  return { mg: perHourToPerDay(mg), basis: 'per-24h' };
+}
+
+const CARBIDOPA_LEVODOPA_PAIR = /(?:^|[^\d.])(\d{1,3})\s?(?:mg\s?)?[-/]\s?(\d{2,4})(?:\s?mg)?\b/i;
+
+function levodopaStrength(text: string, masses: RegExpMatchArray[]): Omit<Strength, 'from'> | undefined {
+  const plain = masses.filter((m) => !m[3] && (m[2] ?? '').toLowerCase() === 'mg').map((m) => Number(m[1]));
+  if (plain.length === 1 && plain[0] !== undefined && masses.length === 1)
+    return { mg: plain[0], basis: 'unit' };
+  if (plain.length === 2) return { mg: Math.max(...plain), basis: 'unit' };
+  const pair = CARBIDOPA_LEVODOPA_PAIR.exec(text);
+  if (pair) {
+    const a = Number(pair[1]);
+    const b = Number(pair[2]);
+    if (b > a) return { mg: b, basis: 'unit' };
+  }
+  return undefined;
 }

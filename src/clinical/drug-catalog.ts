@@ -7,6 +7,7 @@
  * names. Codes marked [U] there (alprazolam IN 596, asenapine, the
  * oxycodone/naloxone ATC) are not encoded.
  */
+import { MAX_PARSED_TEXT } from './dose.js';
 import { SYSTEM } from './terminology.js';
 
 /** Pharmacological role of an ingredient, as the rules need it. */
@@ -150,7 +151,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'carbidopa/levodopa',
     rxcuis: ['6375', '103990'],
     classes: ['levodopa'],
-    names: ['levodopa', 'sinemet'],
+    names: ['levodopa', 'sinemet', 'rytary'],
     // Strength is the levodopa component.
     products: [
       tab('197443', 100, 'carbidopa 10 mg / levodopa 100 mg tablet'),
@@ -338,7 +339,7 @@ export const INGREDIENTS: readonly Ingredient[] = [
     display: 'bupropion',
     rxcuis: ['42347', '993541', '993557', '993518'],
     classes: ['avoid-in-rls'],
-    names: ['bupropion', 'wellbutrin'],
+    names: ['bupropion', 'wellbutrin', 'zyban'],
   },
   simple('carbamazepine', '2002', ['avoid-in-rls'], ['carbamazepine', 'tegretol']),
   {
@@ -371,20 +372,31 @@ export const INGREDIENTS: readonly Ingredient[] = [
   simple('trimipramine', '10834', ['antidepressant']),
   simple('protriptyline', '8886', ['antidepressant']),
   // Sedating antihistamines.
-  simple('diphenhydramine', '3498', ['sedating-antihistamine']),
-  simple('hydroxyzine', '5553', ['sedating-antihistamine']),
-  simple('doxylamine', '3642', ['sedating-antihistamine']),
+  simple(
+    'diphenhydramine',
+    '3498',
+    ['sedating-antihistamine'],
+    ['diphenhydramine', 'benadryl', 'zzzquil', 'tylenol pm', 'advil pm', 'sominex', 'nytol'],
+  ),
+  simple('hydroxyzine', '5553', ['sedating-antihistamine'], ['hydroxyzine', 'atarax', 'vistaril']),
+  // Unisom is sold as doxylamine (SleepTabs) and as diphenhydramine (SleepGels): both are sedating antihistamines.
+  simple('doxylamine', '3642', ['sedating-antihistamine'], ['doxylamine', 'unisom']),
   simple('chlorpheniramine', '2400', ['sedating-antihistamine']),
-  simple('promethazine', '8745', ['sedating-antihistamine', 'dopamine-antagonist']),
-  simple('meclizine', '6676', ['sedating-antihistamine']),
+  simple(
+    'promethazine',
+    '8745',
+    ['sedating-antihistamine', 'dopamine-antagonist'],
+    ['promethazine', 'phenergan'],
+  ),
+  simple('meclizine', '6676', ['sedating-antihistamine'], ['meclizine', 'antivert']),
   simple('cyproheptadine', '3013', ['sedating-antihistamine']),
   simple('dimenhydrinate', '3444', ['sedating-antihistamine']),
   // Dopamine antagonists: antiemetics and antipsychotics.
-  simple('metoclopramide', '6915', ['dopamine-antagonist']),
-  simple('prochlorperazine', '8704', ['dopamine-antagonist']),
+  simple('metoclopramide', '6915', ['dopamine-antagonist'], ['metoclopramide', 'reglan']),
+  simple('prochlorperazine', '8704', ['dopamine-antagonist'], ['prochlorperazine', 'compazine']),
   simple('trimethobenzamide', '38685', ['dopamine-antagonist']),
   simple('droperidol', '3648', ['dopamine-antagonist']),
-  simple('haloperidol', '5093', ['dopamine-antagonist']),
+  simple('haloperidol', '5093', ['dopamine-antagonist'], ['haloperidol', 'haldol']),
   simple('chlorpromazine', '2403', ['dopamine-antagonist']),
   simple('perphenazine', '8076', ['dopamine-antagonist']),
   simple('fluphenazine', '4496', ['dopamine-antagonist']),
@@ -526,8 +538,10 @@ const textIndex: readonly { name: string; ingredient: Ingredient }[] = INGREDIEN
  * must report that the match came from text.
  */
 export function lookupText(text: string | undefined): Ingredient | undefined {
-  if (!text) return undefined;
-  const cacheable = typeof text === 'string' && text.length <= TEXT_CACHE_MAX_CHARS;
+  if (typeof text !== 'string' || !text) return undefined;
+  // Only the first MAX_PARSED_TEXT characters are read: a drug name is never further in.
+  text = text.slice(0, MAX_PARSED_TEXT);
+  const cacheable = text.length <= TEXT_CACHE_MAX_CHARS;
   if (cacheable) {
     const known = textMatches.get(text);
     if (known !== undefined) return known ?? undefined;

@@ -12,7 +12,7 @@ import type {
   Reference,
 } from 'fhir/r4.js';
 import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
-import { type DailyDose, type Strength, dailyDose, strengthFromText } from './dose.js';
+import { type DailyDose, type Strength, boundedText, dailyDose, strengthFromText } from './dose.js';
 import { str } from './conditions.js';
 import { parseFhirTime } from './time.js';
 
@@ -78,7 +78,7 @@ export function identify(
     if (!match) continue;
     const strength: Strength | undefined = match.product
       ? { mg: match.product.mg, basis: match.product.basis, from: `RxNorm ${match.product.rxcui}` }
-      : (strengthFromMedication(medication) ?? textStrength(display || coding.display));
+      : (strengthFromMedication(medication) ?? textStrength(display || coding.display, match.ingredient.id));
     return {
       ingredient: match.ingredient,
       ...(strength ? { strength } : {}),
@@ -90,7 +90,7 @@ export function identify(
   for (const text of texts) {
     const ingredient = lookupText(text);
     if (!ingredient) continue;
-    const strength = strengthFromMedication(medication) ?? textStrength(text);
+    const strength = strengthFromMedication(medication) ?? textStrength(text, ingredient.id);
     return {
       ingredient,
       ...(strength ? { strength } : {}),
@@ -101,9 +101,9 @@ export function identify(
   return undefined;
 }
 
-function textStrength(text: string | undefined): Strength | undefined {
-  const s = strengthFromText(text);
-  return s ? { ...s, from: `text "${text ?? ''}"` } : undefined;
+function textStrength(text: string | undefined, ingredientId: string): Strength | undefined {
+  const s = strengthFromText(text, ingredientId);
+  return s ? { ...s, from: `text "${boundedText(text) ?? ''}"` } : undefined;
 }
 
 /** A Medication's single ingredient strength in mg per tablet (numerator mg, denominator one unit). */

@@ -10,9 +10,12 @@ import { z } from 'zod';
 
 const hook = z.enum(['patient-view', 'order-select', 'order-sign']);
 
-const draft = z
+const draftId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/);
+
+/** A draft written compactly: an RxNorm product, a dose in mg and a timing code. */
+const compactDraft = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/),
+    id: draftId,
     rxcui: z.string().regex(/^\d+$/),
     display: z.string().min(1),
     doseMg: z.number().positive(),
@@ -20,6 +23,15 @@ const draft = z
     reasonText: z.string().min(1).optional(),
   })
   .strict();
+
+/**
+ * A draft written as the EHR writes it: the MedicationRequest's own elements
+ * (medication, dosageInstruction, priorPrescription, ...). Id, status draft,
+ * intent and subject are filled in.
+ */
+const resourceDraft = z.object({ id: draftId, resource: z.record(z.string(), z.unknown()) }).strict();
+
+const draft = z.union([compactDraft, resourceDraft]);
 
 /** One row of the case table. */
 export const CaseSchema = z

@@ -78,6 +78,22 @@ export function draftOrder(options: {
   };
 }
 
+/** A draft written as an EHR writes it: its own elements, with id, draft status, intent and subject filled in. */
+export function writtenDraft(
+  id: string,
+  patientId: string,
+  elements: Readonly<Record<string, unknown>>,
+): MedicationRequest {
+  return {
+    ...(elements as Partial<MedicationRequest>),
+    resourceType: 'MedicationRequest',
+    id,
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+  };
+}
+
 /** A patient-view request with full prefetch. */
 export function patientViewRequest(store: FhirStore, patientId: string): Record<string, unknown> {
   return {
@@ -126,15 +142,17 @@ export function allFixtureRequests(
   const out: Record<string, Record<string, unknown>> = {};
   for (const c of cases) {
     const drafts = (c.drafts ?? []).map((d) =>
-      draftOrder({
-        id: d.id,
-        patientId: c.patient,
-        rxcui: d.rxcui,
-        display: d.display,
-        doseMg: d.doseMg,
-        timingCode: d.timing,
-        ...(d.reasonText ? { reasonText: d.reasonText } : {}),
-      }),
+      'resource' in d
+        ? writtenDraft(d.id, c.patient, d.resource)
+        : draftOrder({
+            id: d.id,
+            patientId: c.patient,
+            rxcui: d.rxcui,
+            display: d.display,
+            doseMg: d.doseMg,
+            timingCode: d.timing,
+            ...(d.reasonText ? { reasonText: d.reasonText } : {}),
+          }),
     );
     for (const hook of c.hooks) {
       out[`${c.name}--${hook}.json`] =

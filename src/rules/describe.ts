@@ -4,6 +4,7 @@
  */
 import type { LabFinding, LabValue } from '../clinical/labs.js';
 import type { MedicationFact } from '../clinical/medications.js';
+import { DOSE_METHOD_LABEL } from '../clinical/dose.js';
 import { LAB_FRESHNESS_MONTHS } from '../clinical/thresholds.js';
 import { displayDate } from '../clinical/time.js';
 
@@ -58,4 +59,16 @@ export function medication(fact: MedicationFact): string {
     : `daily dose unknown (${fact.dose.reason})`;
   const text = fact.matchedByText ? ', recognised from its text (no RxNorm code matched)' : '';
   return `${fact.display}: ${dose}${text}`;
+}
+
+/**
+ * How the daily dose of an order was read, for a card's "how values were
+ * derived" section: "pramipexole 0.5 mg tablet: 0.5 mg/day, read from the
+ * product strength and the sig text (...): 1 × 0.5 mg ..., at bedtime", or
+ * that it could not be read and must be checked by hand.
+ */
+export function doseReading(fact: MedicationFact): string {
+  return fact.dose.known
+    ? `${fact.display}: ${num(fact.dose.mgPerDay)} mg/day ${DOSE_METHOD_LABEL[fact.dose.method]}: ${fact.dose.how}`
+    : `${fact.display}: the daily dose could not be read (${fact.dose.reason}); check it by hand`;
 }

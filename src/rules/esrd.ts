@@ -5,7 +5,7 @@
 import type { MedicationFact } from '../clinical/medications.js';
 import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../clinical/thresholds.js';
 import { displayDate } from '../clinical/time.js';
-import { medication } from './describe.js';
+import { doseReading, medication } from './describe.js';
 import { inFocus, isIngredient, kind } from './focus.js';
 import type { Rule, SuggestionIntent } from './types.js';
 
@@ -14,7 +14,12 @@ import type { Rule, SuggestionIntent } from './types.js';
  * (patient-view) that `pick` selects; at order time it offers to replace each
  * draft with the ESRD gabapentin dose.
  */
-function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose: boolean): Rule {
+function esrdDrugRule(
+  id: string,
+  pick: (m: MedicationFact) => boolean,
+  showDose: boolean,
+  variantOf?: (found: readonly MedicationFact[]) => string | undefined,
+): Rule {
   return {
     id,
     hooks: ['patient-view', 'order-select', 'order-sign'],
@@ -23,15 +28,14 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
       const found = inFocus(s, hook, pick);
       if (found.length === 0) return undefined;
       const since = s.esrd.date ? ` (since ${displayDate(s.esrd.date)})` : '';
+      const variant = variantOf?.(found);
       return {
         ruleId: id,
         indicator: 'warning',
         values: {},
         evidence: [`ESRD: ${s.esrd.display}${since}`, ...found.map((m) => `${kind(m)}: ${medication(m)}`)],
-        computed: showDose
-          ? found.map((m) => `${m.display}: ${m.dose.known ? m.dose.how : 'dose unknown'}`)
-          : [],
-        missing: [],
+        computed: showDose ? found.filter((m) => m.dose.known).map(doseReading) : [],
+        missing: showDose ? found.filter((m) => !m.dose.known).map(doseReading) : [],
         suggestions:
           hook === 'patient-view'
             ? []
@@ -41,6 +45,7 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
                 reference: m.reference,
                 display: m.display,
               })),
+        ...(variant ? { variant } : {}),
       };
     },
   };
@@ -49,11 +54,16 @@ function esrdDrugRule(id: string, pick: (m: MedicationFact) => boolean, showDose
 /** `esrd-avoid-pregabalin`: ESRD and pregabalin (draft at order time, active at patient-view). */
 export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false);
 
-/** `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day (known dose only). */
+/**
+ * `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day, the dose read
+ * from the structured dose or the product strength and sig text; a dose that
+ * cannot be read fires too, saying so (never silent).
+ */
 export const esrdGabapentinDose = esrdDrugRule(
   'esrd-gabapentin-dose',
-  (m) => isIngredient('gabapentin')(m) && m.dose.known && m.dose.mgPerDay > ESRD_GABAPENTIN_MAX_MG_PER_DAY,
+  (m) => isIngredient('gabapentin')(m) && (!m.dose.known || m.dose.mgPerDay > ESRD_GABAPENTIN_MAX_MG_PER_DAY),
   true,
+  (found) => (found.every((m) => !m.dose.known) ? 'dose-unknown' : undefined),
 );
 
 /** The ESRD rules, in catalog order. */

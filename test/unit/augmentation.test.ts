@@ -4,7 +4,7 @@ import { taperSchedule } from '../../src/clinical/taper.js';
 import { taperTable } from '../../src/cards/taper-table.js';
 import type { DailyDose } from '../../src/clinical/dose.js';
 
-const known = (mgPerDay: number): DailyDose => ({ known: true, mgPerDay, how: 'test' });
+const known = (mgPerDay: number): DailyDose => ({ known: true, mgPerDay, how: 'test', method: 'structured' });
 
 describe('pramipexole-equivalent doses', () => {
   test('ropinirole 2 mg/day is 0.4 mg/day pramipexole-equivalent', () => {

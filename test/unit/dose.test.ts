@@ -211,7 +211,12 @@ describe('dailyDose', () => {
 
   test('pramipexole 0.25 mg tablet, 2 tablets BID, is 1 mg/day', () => {
     const result = dailyDose([line({ value: 2, unit: 'tablet' }, code('BID'))], PRAMIPEXOLE_025);
-    expect(result).toEqual({ known: true, mgPerDay: 1, how: '2 × 0.25 mg (RxNorm 859040), BID' });
+    expect(result).toEqual({
+      known: true,
+      mgPerDay: 1,
+      how: '2 × 0.25 mg (RxNorm 859040), BID',
+      method: 'structured',
+    });
   });
 
   test('tablets without a known product strength give an unknown dose', () => {
@@ -228,8 +233,8 @@ describe('dailyDose', () => {
     expect(reason([line(mg(0.25), undefined)])).toBe('no frequency');
   });
 
-  test('a dose given only as free text is unknown and says it is free text', () => {
-    expect(reason([{ text: 'take one tablet at bedtime' }], PRAMIPEXOLE_025)).toMatch(/free text/);
+  test('a free-text sig that names no dose ("take as directed") is unknown and says why', () => {
+    expect(reason([{ text: 'take as directed' }], PRAMIPEXOLE_025)).toBe('no dose in the sig text');
   });
 
   test('no dosage instruction at all is unknown', () => {
@@ -241,7 +246,8 @@ describe('dailyDose', () => {
     expect(dailyDose([{ text: 'apply one patch daily' }], ROTIGOTINE_3MG_PATCH)).toEqual({
       known: true,
       mgPerDay: 3,
-      how: 'one 3 mg/24 h patch (RxNorm 1251916)',
+      how: '1 × 3 mg/24 h patch (RxNorm 1251916) a day, sig "apply one patch daily"',
+      method: 'product-and-sig',
     });
   });
 
@@ -278,7 +284,12 @@ describe('dailyDose', () => {
       [line(mg(0.125), { repeat: { when: ['MORN'] } }), line(mg(0.25), code('QHS'))],
       undefined,
     );
-    expect(result).toEqual({ known: true, mgPerDay: 0.375, how: '0.125 mg, at MORN + 0.25 mg, QHS' });
+    expect(result).toEqual({
+      known: true,
+      mgPerDay: 0.375,
+      how: '0.125 mg, at MORN + 0.25 mg, QHS',
+      method: 'structured',
+    });
   });
 
   test('one unreadable line makes the whole daily dose unknown rather than undercounted', () => {
@@ -290,7 +301,12 @@ describe('dailyDose', () => {
       [line(mg(0.125), code('QHS'), { sequence: 1 }), line(mg(0.25), code('QHS'), { sequence: 2 })],
       undefined,
     );
-    expect(result).toEqual({ known: true, mgPerDay: 0.25, how: '0.25 mg, QHS (highest of 2 phases)' });
+    expect(result).toEqual({
+      known: true,
+      mgPerDay: 0.25,
+      how: '0.25 mg, QHS (highest of 2 phases)',
+      method: 'structured',
+    });
   });
 
   test('the highest phase wins even when it comes first', () => {

@@ -47,7 +47,12 @@ describe('fromMedicationRequest', () => {
     );
     expect(f.ingredient.id).toBe('pramipexole');
     expect(f.classes).toEqual(['dopamine-agonist']);
-    expect(f.dose).toEqual({ known: true, mgPerDay: 0.5, how: '1 × 0.25 mg (RxNorm 859040), BID' });
+    expect(f.dose).toEqual({
+      known: true,
+      mgPerDay: 0.5,
+      how: '1 × 0.25 mg (RxNorm 859040), BID',
+      method: 'structured',
+    });
     expect(f.reference).toBe('MedicationRequest/mr1');
     expect(f.resourceType).toBe('MedicationRequest');
     expect(f.status).toBe('active');
@@ -90,6 +95,7 @@ describe('fromMedicationRequest', () => {
       known: true,
       mgPerDay: 0.5,
       how: '1 × 0.5 mg (text "Cabergoline 0.5 mg tablet"), QD',
+      method: 'structured',
     });
   });
 
@@ -176,6 +182,7 @@ describe('fromMedicationRequest', () => {
       known: true,
       mgPerDay: 1,
       how: '1 × 0.5 mg (Medication.ingredient strength), BID',
+      method: 'structured',
     });
   });
 

@@ -1,0 +1,268 @@
+import type { Dosage, MedicationRequest } from 'fhir/r4.js';
+import {
+  MAX_PARSED_TEXT,
+  dailyDose,
+  sigDose,
+  sigFrequency,
+  sigTimes,
+  strengthFromText,
+} from '../../src/clinical/dose.js';
+import { fromMedicationRequest } from '../../src/clinical/medications.js';
+import { lookupText } from '../../src/clinical/drug-catalog.js';
+import { SYSTEM } from '../../src/clinical/terminology.js';
+
+const RX = SYSTEM.rxnorm;
+
+function order(extra: Partial<MedicationRequest>): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: 'o1',
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p1' },
+    ...extra,
+  };
+}
+
+function doseOf(mr: MedicationRequest) {
+  const fact = fromMedicationRequest(mr, () => undefined);
+  if (!fact) throw new Error('expected the order to be recognised');
+  return fact.dose;
+}
+
+const qhs: Dosage['timing'] = { code: { coding: [{ system: SYSTEM.timingAbbreviation, code: 'QHS' }] } };
+
+describe('step 1: a structured dose', () => {
+  test('a pramipexole dose written as {value: 1, code: "{pill}"} of the 0.5 mg product (RxNorm 859044) is 0.5 mg', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '859044' }] },
+        dosageInstruction: [
+          { timing: qhs, doseAndRate: [{ doseQuantity: { value: 1, unit: 'pill', code: '{pill}' } }] },
+        ],
+      }),
+    );
+    expect(dose).toEqual({
+      known: true,
+      mgPerDay: 0.5,
+      how: '1 × 0.5 mg (RxNorm 859044), QHS',
+      method: 'structured',
+    });
+  });
+
+  test.each([
+    ['mg/(24.h)', 3],
+    ['mg/d', 3],
+    ['mg/24h', 3],
+    ['mg/24 hr', 3],
+    ['MG/24HR', 3],
+  ])('rotigotine 3 %s is 3 mg/day, whatever the timing', (unit, expected) => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '616739' }], text: 'rotigotine patch' },
+        dosageInstruction: [
+          {
+            timing: { code: { coding: [{ code: 'QD' }] } },
+            doseAndRate: [{ doseQuantity: { value: 3, unit, code: unit } }],
+          },
+        ],
+      }),
+    );
+    expect(dose.known && dose.mgPerDay).toBe(expected);
+  });
+
+  test('a patch rate of 0.0833 mg/h is the 2 mg/24 h patch', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { text: 'Neupro transdermal system' },
+        dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 0.0833, unit: 'mg/h' } }] }],
+      }),
+    );
+    expect(dose.known && dose.mgPerDay).toBe(2);
+  });
+
+  test('250 µg at bedtime is 0.25 mg/day', () => {
+    expect(
+      dailyDose([{ timing: qhs, doseAndRate: [{ doseQuantity: { value: 250, unit: 'µg' } }] }], undefined),
+    ).toMatchObject({
+      known: true,
+      mgPerDay: 0.25,
+    });
+  });
+
+  test('a structured dose with no structured timing takes the frequency from the sig ("at bedtime")', () => {
+    const d = dailyDose(
+      [{ text: '0.25 mg at bedtime', doseAndRate: [{ doseQuantity: { value: 0.25, unit: 'mg' } }] }],
+      undefined,
+    );
+    expect(d).toMatchObject({ known: true, mgPerDay: 0.25, method: 'structured' });
+  });
+});
+
+describe('step 2: product strength times the count and frequency in the sig text', () => {
+  test('a text-only "Mirapex 0.5 mg tablet, one tablet at bedtime" is read as 0.5 mg/day pramipexole', () => {
+    const mr = order({
+      medicationCodeableConcept: { text: 'Mirapex 0.5 mg tablet' },
+      dosageInstruction: [{ text: 'one tablet at bedtime' }],
+    });
+    const fact = fromMedicationRequest(mr, () => undefined);
+    expect(fact?.ingredient.id).toBe('pramipexole');
+    expect(fact?.matchedByText).toBe(true);
+    expect(fact?.dose).toMatchObject({ known: true, mgPerDay: 0.5, method: 'product-and-sig' });
+  });
+
+  test('gabapentin 300 mg capsule (RxNorm 310431), "1 capsule three times a day", is 900 mg/day', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '310431' }] },
+        dosageInstruction: [{ text: 'Take 1 capsule by mouth three times a day' }],
+      }),
+    );
+    expect(dose).toMatchObject({ known: true, mgPerDay: 900, method: 'product-and-sig' });
+  });
+
+  test('"2 tabs PO BID" of ropinirole 1 mg is 4 mg/day', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '314208' }] },
+        dosageInstruction: [{ text: '2 tabs PO BID' }],
+      }),
+    );
+    expect(dose).toMatchObject({ known: true, mgPerDay: 4 });
+  });
+
+  test('"Sinemet 25/100, one tablet at bedtime" is 100 mg/day of levodopa', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { text: 'Sinemet 25/100 tablet' },
+        dosageInstruction: [{ text: 'one tablet at bedtime' }],
+      }),
+    );
+    expect(dose).toMatchObject({ known: true, mgPerDay: 100 });
+  });
+
+  test('a Neupro 0.0417 MG/HR product with "apply 1 patch daily" is 1 mg/24 h', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { text: 'rotigotine 0.0417 MG/HR Transdermal System (Neupro)' },
+        dosageInstruction: [{ text: 'apply 1 patch daily' }],
+      }),
+    );
+    expect(dose).toMatchObject({ known: true, mgPerDay: 1 });
+  });
+
+  test('"1 tablet at 5 pm" is once a day, at 17:00', () => {
+    expect(sigFrequency('1 tablet at 5 pm')).toEqual({ perDay: 1, how: 'at 17:00' });
+    expect(sigTimes('take 1 tablet at 5 PM')).toEqual(['17:00']);
+  });
+
+  test('"one tablet at 5 pm and one at bedtime" counts two administrations', () => {
+    expect(sigFrequency('one tablet at 5 pm and one at bedtime')).toMatchObject({ perDay: 2 });
+  });
+
+  test('a sig with a mass and no count ("0.25 mg nightly") gives the mass per administration', () => {
+    expect(sigDose('0.25 mg nightly')).toEqual({ mg: 0.25 });
+  });
+
+  test('a sig with two different counts is not guessed', () => {
+    expect(sigDose('1 tablet in the morning and 2 tablets at bedtime')).toEqual({
+      reason: 'the sig text names more than one dose',
+    });
+  });
+
+  test('a sig that says only "as needed" has no frequency', () => {
+    expect(sigFrequency('1 tablet as needed')).toEqual({ reason: 'as needed, with no frequency in the sig' });
+  });
+});
+
+describe('step 3: otherwise unknown, with the reason', () => {
+  test('"take as directed" with a tablet product is an unknown dose', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '859044' }] },
+        dosageInstruction: [{ text: 'take as directed' }],
+      }),
+    );
+    expect(dose).toEqual({ known: false, reason: 'no dose in the sig text' });
+  });
+
+  test('a tablet count in the sig with no strength anywhere is unknown', () => {
+    const dose = doseOf(
+      order({
+        medicationCodeableConcept: { text: 'Requip' },
+        dosageInstruction: [{ text: 'one tablet at bedtime' }],
+      }),
+    );
+    expect(dose).toEqual({
+      known: false,
+      reason: 'the sig counts tablets but the strength per tablet is unknown',
+    });
+  });
+});
+
+describe('texts are bounded before they are parsed', () => {
+  test(`only the first ${MAX_PARSED_TEXT} characters of a sig are read`, () => {
+    const sig = `${'x'.repeat(MAX_PARSED_TEXT)} one tablet at bedtime`;
+    expect(sigDose(sig)).toEqual({ reason: 'no dose in the sig text' });
+  });
+
+  test('a drug name beyond the first 500 characters of a text is not recognised', () => {
+    expect(lookupText(`${'a '.repeat(300)}pramipexole`)).toBeUndefined();
+    expect(lookupText('pramipexole')?.id).toBe('pramipexole');
+  });
+
+  test('hostile sig and product texts of 1 MB are read in well under a second', () => {
+    const hostile = [
+      '1'.repeat(1_000_000),
+      '1 '.repeat(500_000),
+      '0.'.repeat(500_000),
+      'mg/'.repeat(300_000),
+      '12:'.repeat(300_000),
+      'every '.repeat(200_000),
+    ];
+    const started = process.hrtime.bigint();
+    for (const text of hostile) {
+      sigDose(text);
+      sigFrequency(text);
+      strengthFromText(text);
+      strengthFromText(text, 'levodopa');
+      lookupText(text);
+    }
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+  });
+});
+
+describe('brand and OTC names in text', () => {
+  test.each([
+    ['Mirapex 0.25 mg', 'pramipexole'],
+    ['Requip XL', 'ropinirole'],
+    ['Neupro patch', 'rotigotine'],
+    ['Sinemet CR', 'levodopa'],
+    ['Rytary 23.75-95 mg capsule', 'levodopa'],
+    ['Horizant 600 mg', 'gabapentin-enacarbil'],
+    ['Lyrica 75 mg', 'pregabalin'],
+    ['Neurontin', 'gabapentin'],
+    ['Dostinex', 'cabergoline'],
+    ['Wellbutrin XL', 'bupropion'],
+    ['Zyban', 'bupropion'],
+    ['Tegretol', 'carbamazepine'],
+    ['Depakote ER', 'valproate'],
+    ['Klonopin', 'clonazepam'],
+    ['Benadryl 25 mg capsule', 'diphenhydramine'],
+    ['ZzzQuil LiquiCaps', 'diphenhydramine'],
+    ['Tylenol PM extra strength', 'diphenhydramine'],
+    ['Unisom SleepTabs', 'doxylamine'],
+    ['Reglan 10 mg', 'metoclopramide'],
+    ['Compazine 10 mg', 'prochlorperazine'],
+    ['Phenergan 25 mg', 'promethazine'],
+    ['Antivert', 'meclizine'],
+    ['Vistaril', 'hydroxyzine'],
+    ['Haldol', 'haloperidol'],
+  ])('"%s" is recognised as %s', (text, id) => {
+    expect(lookupText(text)?.id).toBe(id);
+  });
+
+  test('a brand inside a longer word is not a match ("Reglanx")', () => {
+    expect(lookupText('Reglanx')).toBeUndefined();
+  });
+});
