@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { BASE_URL, CORPUS_DIR, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
+import { SHARED_DIR, describeShared } from '../helpers/shared.js';
+import { BASE_URL, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
 import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { loadCases } from '../../src/demo/cases.js';
@@ -78,8 +79,8 @@ test.each(runs)(
   },
 );
 
-describe('coverage of the rule catalog', () => {
-  const catalogFile = `${CORPUS_DIR}../docs/rules.md`;
+describeShared('docs/rules.md', 'coverage of the rule catalog', () => {
+  const catalogFile = `${SHARED_DIR}docs/rules.md`;
   // A row's id may carry the mark of the catalog version that added it: | `levodopa-new-start` **v2** |
   const rows = existsSync(catalogFile)
     ? [...readFileSync(catalogFile, 'utf8').matchAll(/^\| `([a-z0-9-]+)`( \*\*v2\*\*)? \|/gm)]
