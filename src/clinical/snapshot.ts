@@ -21,6 +21,7 @@ import {
   matchConcept,
   str,
 } from './conditions.js';
+import { MAX_PARSED_TEXT } from './dose.js';
 import { type LabFinding, latestFerritin, latestTsat, withoutResultsBefore } from './labs.js';
 import {
   type MedicationFact,
@@ -338,13 +339,44 @@ function findAugmentation(
     const date = str(c.onsetDateTime) ?? str(c.recordedDate);
     found.push({ display: 'augmentation recorded on the problem list', ...(date ? { date } : {}) });
   }
+  // Observations are assessments: the latest one decides, and a negative value means no augmentation.
+  let latestAssessment: { o: Observation; time: number } | undefined;
   for (const o of observations) {
     if (!isUsableStatus(o.status)) continue;
     if (!(o.code?.coding ?? []).some((x) => inValueSet(AUGMENTATION, x.system, x.code))) continue;
-    const date = observationTime(o)?.effective;
+    const time = observationTime(o)?.time ?? Number.NEGATIVE_INFINITY;
+    if (!latestAssessment || time >= latestAssessment.time) latestAssessment = { o, time };
+  }
+  if (latestAssessment && !isNegativeFinding(latestAssessment.o)) {
+    const date = observationTime(latestAssessment.o)?.effective;
     found.push({ display: 'augmentation recorded as a clinical finding', ...(date ? { date } : {}) });
   }
   return latest(found);
+}
+
+/** Words that record a finding as absent: "Absent", "No", "Not present", "Negative", "None", "Ruled out". */
+const NEGATIVE_TEXT = /^\s*(?:no|none|false|absent|negative|not present|not detected|denied|ruled out)\b/i;
+const NEGATIVE_ANYWHERE = /\b(?:absent|not present|not detected|ruled out)\b/i;
+/** HL7 ObservationInterpretation codes for a negative result: NEG (negative), ND (not detected). */
+const NEGATIVE_INTERPRETATION = new Set(['NEG', 'ND']);
+
+/**
+ * True when an assessment records the finding as absent: a false boolean, a
+ * coded or written value that says absent / no / not present / negative, or a
+ * negative interpretation. A finding with no value counts as present.
+ */
+export function isNegativeFinding(o: Observation): boolean {
+  if (o.valueBoolean === false) return true;
+  const words = [
+    ...texts(o.valueCodeableConcept),
+    ...(typeof o.valueString === 'string' ? [o.valueString] : []),
+  ].map((t) => t.slice(0, MAX_PARSED_TEXT));
+  if (words.some((t) => NEGATIVE_TEXT.test(t) || NEGATIVE_ANYWHERE.test(t))) return true;
+  return (o.interpretation ?? []).some(
+    (i) =>
+      (i.coding ?? []).some((c) => typeof c.code === 'string' && NEGATIVE_INTERPRETATION.has(c.code)) ||
+      texts(i).some((t) => NEGATIVE_TEXT.test(t.slice(0, MAX_PARSED_TEXT))),
+  );
 }
 
 /**

@@ -202,3 +202,17 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   augmentationRiskMin: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.min),
   augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),
 };
+
+// ---------------------------------------------------------------------------
+// Regimen at order time (rule catalog, "regimen at order time")
+// ---------------------------------------------------------------------------
+
+/**
+ * A dopaminergic, alpha-2-delta or opioid order marked completed still counts
+ * as current therapy this many days after it was authored (a dispensed
+ * prescription is often marked completed while the patient still takes it).
+ */
+export const COMPLETED_ORDER_CURRENT_DAYS = 90;
+
+/** When a completed order states its supply, it counts until the supply ends plus this many days. */
+export const SUPPLY_GRACE_DAYS = 7;
