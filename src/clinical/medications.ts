@@ -7,6 +7,7 @@ import type {
   CodeableConcept,
   Dosage,
   Medication,
+  MedicationAdministration,
   MedicationRequest,
   MedicationStatement,
   Reference,
@@ -382,6 +383,33 @@ export function fromMedicationRequest(
     mr.reasonCode,
     mr,
   );
+}
+
+/** A dose of a drug given (MedicationAdministration), as the iron rules see it. */
+export interface AdministrationFact {
+  readonly ingredient: Ingredient;
+  readonly reference: string;
+  readonly status: string;
+  readonly display: string;
+  /** effective[x] (the administration time), as recorded. */
+  readonly date?: string;
+}
+
+/** A MedicationAdministration as a fact, or undefined when it is not an RLS-relevant drug. */
+export function fromMedicationAdministration(
+  ma: MedicationAdministration,
+  resolve: MedicationResolver,
+): AdministrationFact | undefined {
+  const identified = identifyOrdered(ma, resolve);
+  if (!identified) return undefined;
+  const date = str(ma.effectiveDateTime) ?? str(ma.effectivePeriod?.start);
+  return {
+    ingredient: identified.ingredient,
+    reference: `MedicationAdministration/${ma.id ?? 'unknown'}`,
+    status: ma.status,
+    display: identified.display,
+    ...(date ? { date } : {}),
+  };
 }
 
 /** A MedicationStatement as a fact, or undefined when it is not an RLS-relevant drug. */
