@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { MAX_URL_CHARS, withoutTrailingSlashes } from '../fhir/url-guard.js';
 
 /** Algorithms every client may use (CDS Hooks 2.0 recommends exactly these two). */
 export const DEFAULT_ALGORITHMS = ['ES384', 'RS384'] as const;
@@ -66,7 +67,9 @@ const publicJwk = z
 
 function urlSchema(production: boolean) {
   return z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .string('must be an http(s) URL')
+    .max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`)
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
     .refine((value) => !production || value.startsWith('https://'), 'must be an https URL in production');
 }
 
@@ -108,7 +111,8 @@ export function normalizeUrl(url: string): string {
 
 /** A FHIR base URL in the form used for comparisons: normalized, without trailing slashes. */
 export function normalizeFhirBase(url: string): string {
-  return normalizeUrl(url).replace(/\/+$/, '');
+  if (url.length > MAX_URL_CHARS) throw new Error('URL too long');
+  return withoutTrailingSlashes(normalizeUrl(url));
 }
 
 /**

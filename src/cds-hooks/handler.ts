@@ -5,9 +5,12 @@
 import { buildSnapshot } from '../clinical/snapshot.js';
 import { renderCard } from '../cards/render.js';
 import type { CardTemplate } from '../cards/templates.js';
+import { normalizeFhirBase } from '../auth/clients.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
-import { type MissingData, type WantedKey, draftResources, gather } from '../fhir/gather.js';
+import { type MissingData, type PartialKey, type WantedKey, draftResources, gather } from '../fhir/gather.js';
+import { ByteBudget } from '../fhir/limited-dispatcher.js';
 import { evaluate } from '../rules/index.js';
+import type { Finding } from '../rules/types.js';
 import type { Card } from './types.js';
 import type { HookRequest } from './request.js';
 import { renderTemplate } from './request.js';
@@ -21,6 +24,8 @@ export interface HandlerDeps {
   readonly fhirMaxPages: number;
   /** Largest FHIR response body read (bytes). */
   readonly fhirMaxResponseBytes?: number;
+  /** Bytes all FHIR responses of one call may add up to. */
+  readonly fhirCallMaxBytes?: number;
   readonly now: () => Date;
   /** Observer of each HTTP request to the FHIR server (metrics). */
   readonly onFhirRequest?: (event: FhirRequestEvent) => void;
@@ -34,6 +39,10 @@ export type HandlerOutcome =
       readonly status: 200;
       readonly cards: Card[];
       readonly ruleIds: string[];
+      /** The finding behind each card, in the same order. */
+      readonly findings: Finding[];
+      /** Keys whose data is incomplete, and why. */
+      readonly partial: readonly PartialKey[];
       readonly fhirRequests: number;
     }
   | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
@@ -61,11 +70,13 @@ export async function handleHook(
     prefetch: request.prefetch,
     fhir: request.fhirServer
       ? {
-          baseUrl: request.fhirServer,
+          // The WHATWG-normalized form that was checked against the allow-list.
+          baseUrl: normalizeFhirBase(request.fhirServer),
           ...(request.accessToken ? { accessToken: request.accessToken } : {}),
           timeoutMs: deps.fhirTimeoutMs,
           maxPages: deps.fhirMaxPages,
           ...(deps.fhirMaxResponseBytes ? { maxResponseBytes: deps.fhirMaxResponseBytes } : {}),
+          ...(deps.fhirCallMaxBytes ? { budget: new ByteBudget(deps.fhirCallMaxBytes) } : {}),
           ...(deps.onFhirRequest ? { onRequest: deps.onFhirRequest } : {}),
         }
       : undefined,
@@ -83,5 +94,12 @@ export async function handleHook(
     if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);
     return renderCard(finding, template, { patientId: request.patientId, baseUrl: deps.baseUrl });
   });
-  return { status: 200, cards, ruleIds: findings.map((f) => f.ruleId), fhirRequests: result.fhirRequests };
+  return {
+    status: 200,
+    cards,
+    ruleIds: findings.map((f) => f.ruleId),
+    findings,
+    partial: result.partial,
+    fhirRequests: result.fhirRequests,
+  };
 }

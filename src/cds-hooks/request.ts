@@ -7,6 +7,7 @@ import type { Bundle, MedicationRequest } from 'fhir/r4.js';
 import { z } from 'zod';
 import { isOfType } from '../fhir/resources.js';
 import { normalizePatientId } from '../fhir/resources.js';
+import { MAX_URL_CHARS, withoutTrailingSlashes } from '../fhir/url-guard.js';
 
 const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
 
@@ -37,7 +38,12 @@ export const HookRequestSchema = z
   .object({
     hook: nonEmpty,
     hookInstance: nonEmpty,
-    fhirServer: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    // The length is checked before the URL is parsed or anything else looks at it.
+    fhirServer: z
+      .string('must be an http(s) URL')
+      .max(MAX_URL_CHARS, `must be at most ${MAX_URL_CHARS} characters`)
+      .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+      .optional(),
     fhirAuthorization: fhirAuthorization.optional(),
     context: z.record(z.string(), z.unknown(), 'must be an object'),
     prefetch: z.record(z.string(), z.unknown(), 'must be an object').optional(),
@@ -124,7 +130,7 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
   return {
     hook: expectedHook,
     hookInstance: r.hookInstance,
-    ...(r.fhirServer ? { fhirServer: r.fhirServer.replace(/\/+$/, '') } : {}),
+    ...(r.fhirServer ? { fhirServer: withoutTrailingSlashes(r.fhirServer) } : {}),
     ...(r.fhirAuthorization ? { accessToken: r.fhirAuthorization.access_token } : {}),
     patientId,
     ...(r.prefetch ? { prefetch: r.prefetch } : {}),

@@ -30,6 +30,8 @@ const parsedTimes = new Map<string, number | null>();
 const PARSED_TIMES_MAX = 10_000;
 
 function parseTime(value: string): number | undefined {
+  // A FHIR dateTime is at most 35 characters; anything much longer is not one (and is not run through a regex).
+  if (value.length > 64) return undefined;
   if (!/^\d{4}(-\d{2}(-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?)?)?$/.test(value)) return undefined;
   const t = Date.parse(value.length === 4 ? `${value}-01-01` : value.length === 7 ? `${value}-01` : value);
   return Number.isNaN(t) ? undefined : t;

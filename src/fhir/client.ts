@@ -5,8 +5,9 @@
  */
 import { Client } from 'fhir-kit-client';
 import type { FhirResource } from 'fhir/r4.js';
-import { limitedDispatcher } from './limited-dispatcher.js';
+import { type ByteBudget, limitedDispatcher } from './limited-dispatcher.js';
 import { bundleResources, isFailure, isResource, nextLink } from './resources.js';
+import { urlUnderBase } from './url-guard.js';
 
 /** How to reach the EHR's FHIR server for one hook call. */
 export interface FhirAccess {
@@ -18,6 +19,8 @@ export interface FhirAccess {
   readonly maxPages: number;
   /** Largest response body read (bytes); a larger one fails the query. Unlimited when absent. */
   readonly maxResponseBytes?: number;
+  /** Bytes all responses of this hook call may add up to (shared by its queries). Unlimited when absent. */
+  readonly budget?: ByteBudget;
   /** Told about every HTTP request made (metrics); never receives URLs, data or tokens. */
   readonly onRequest?: (event: FhirRequestEvent) => void;
 }
@@ -45,15 +48,34 @@ function report(access: FhirAccess, outcome: FhirRequestEvent['outcome'], starte
   }
 }
 
-/** The outcome of one query. `reason` never contains patient data. */
+/**
+ * Why a key holds only part of what the FHIR server has:
+ * - `page-limit`: more pages than `maxPages`;
+ * - `repeated-link`: a `next` link back to a page already read;
+ * - `foreign-link`: a `next` link outside the registered FHIR base (never followed);
+ * - `byte-budget`: the call's byte budget ran out;
+ * - `no-fhir-server`: a prefetch Bundle has a `next` link and the call gave no `fhirServer`;
+ * - `error`, `timeout`: a later page failed.
+ */
+export type PartialReason =
+  'page-limit' | 'repeated-link' | 'foreign-link' | 'byte-budget' | 'no-fhir-server' | 'error' | 'timeout';
+
+/** The outcome of one query. `reason` never contains patient data, nor anything about another host. */
 export type FetchOutcome =
   | {
       readonly ok: true;
       readonly resources: FhirResource[];
-      readonly truncated: boolean;
+      /** Set when only part of the results was read, with why. */
+      readonly partial?: PartialReason;
       readonly requests: number;
     }
-  | { readonly ok: false; readonly reason: string; readonly requests: number };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** What stopped it, in the vocabulary of {@link PartialReason}. */
+      readonly cause: PartialReason;
+      readonly requests: number;
+    };
 
 function classify(error: unknown): string {
   const e = error as {
@@ -73,19 +95,8 @@ function classify(error: unknown): string {
   return code ? `network error (${code})` : 'request failed';
 }
 
-/** True when `url` lies under the FHIR base URL (same origin, same path prefix). */
-export function isUnderBase(url: string, baseUrl: string): boolean {
-  try {
-    const u = new URL(url);
-    const b = new URL(baseUrl);
-    const basePath = b.pathname.endsWith('/') ? b.pathname : `${b.pathname}/`;
-    return u.origin === b.origin && (u.pathname + '/').startsWith(basePath);
-  } catch {
-    return false;
-  }
-}
-
 function clientFor(access: FhirAccess, onTooLarge: () => void): Client {
+  const limited = access.maxResponseBytes !== undefined || access.budget !== undefined;
   return new Client({
     baseUrl: access.baseUrl,
     ...(access.accessToken ? { bearerToken: access.accessToken } : {}),
@@ -93,8 +104,8 @@ function clientFor(access: FhirAccess, onTooLarge: () => void): Client {
     // response bodies are cut off at maxResponseBytes.
     requestOptions: {
       redirect: 'manual',
-      ...(access.maxResponseBytes
-        ? { dispatcher: limitedDispatcher(access.maxResponseBytes, onTooLarge) }
+      ...(limited
+        ? { dispatcher: limitedDispatcher(access.maxResponseBytes ?? -1, onTooLarge, access.budget) }
         : {}),
     },
   });
@@ -102,13 +113,18 @@ function clientFor(access: FhirAccess, onTooLarge: () => void): Client {
 
 /**
  * Runs one prefetch-style query (relative URL) or continues one from a next
- * link. Searches follow `next` links up to `maxPages`, only on the same
- * server, never the same URL twice. A read that answers 404 is "no data".
+ * link. Every URL, the first included, must lie under the FHIR base
+ * ({@link urlUnderBase}); one that does not is never requested. Searches
+ * follow `next` links up to `maxPages`, never the same URL twice, and stop
+ * when the call's byte budget runs out. A read that answers 404 is "no data".
+ * With `continuation` (a next link from prefetch), results already exist, so
+ * a refused link or an exhausted budget makes the key partial, not failed.
  */
 export async function runQuery(
   access: FhirAccess,
   url: string,
   interaction: 'read' | 'search',
+  continuation = false,
 ): Promise<FetchOutcome> {
   let tooLarge = false;
   const client = clientFor(access, () => {
@@ -118,10 +134,21 @@ export async function runQuery(
   const resources: FhirResource[] = [];
   const seen = new Set<string>();
   let requests = 0;
-  let current: string | undefined = url;
+  let pagesRead = 0;
+  const partial = (why: PartialReason, failure: string): FetchOutcome =>
+    pagesRead > 0 || continuation
+      ? { ok: true, resources, partial: why, requests }
+      : { ok: false, reason: failure, cause: why, requests };
+  let next: string | undefined = url;
   try {
-    while (current) {
-      if (requests >= access.maxPages) return { ok: true, resources, truncated: true, requests };
+    while (next !== undefined) {
+      const current = urlUnderBase(next, access.baseUrl);
+      if (current === undefined)
+        return partial('foreign-link', 'the query does not lie under the FHIR server base URL');
+      if (seen.has(current)) return { ok: true, resources, partial: 'repeated-link', requests };
+      if (requests >= access.maxPages) return { ok: true, resources, partial: 'page-limit', requests };
+      if (access.budget?.exhausted)
+        return partial('byte-budget', 'the FHIR data budget of this call was used up');
       seen.add(current);
       requests += 1;
       let body: unknown;
@@ -133,24 +160,25 @@ export async function runQuery(
         report(access, requestOutcome(error), started);
         const status = (error as { response?: { status?: number } }).response?.status;
         if (interaction === 'read' && (status === 404 || status === 410))
-          return { ok: true, resources, truncated: false, requests };
+          return { ok: true, resources, requests };
         throw error;
       }
-      if (!isResource(body)) return { ok: false, reason: 'response is not a FHIR resource', requests };
-      if (isFailure(body)) return { ok: false, reason: 'server returned an OperationOutcome', requests };
-      if (interaction === 'read') return { ok: true, resources: [body], truncated: false, requests };
+      if (!isResource(body))
+        return { ok: false, reason: 'response is not a FHIR resource', cause: 'error', requests };
+      if (isFailure(body))
+        return { ok: false, reason: 'server returned an OperationOutcome', cause: 'error', requests };
+      if (interaction === 'read') return { ok: true, resources: [body], requests };
       if (body.resourceType !== 'Bundle')
-        return { ok: false, reason: 'search did not return a Bundle', requests };
+        return { ok: false, reason: 'search did not return a Bundle', cause: 'error', requests };
+      pagesRead += 1;
       resources.push(...bundleResources(body));
-      const next = nextLink(body);
-      if (next && (!isUnderBase(next, access.baseUrl) || seen.has(next))) {
-        // A next link to another server or back to a page already read: stop, and say the data is partial.
-        return { ok: true, resources, truncated: true, requests };
-      }
-      current = next;
+      next = nextLink(body);
     }
-    return { ok: true, resources, truncated: false, requests };
+    return { ok: true, resources, requests };
   } catch (error) {
-    return { ok: false, reason: tooLarge ? 'response too large' : classify(error), requests };
+    if (access.budget?.exhausted)
+      return partial('byte-budget', 'the FHIR data budget of this call was used up');
+    const reason = tooLarge ? 'response too large' : classify(error);
+    return { ok: false, reason, cause: reason === 'timed out' ? 'timeout' : 'error', requests };
   }
 }

@@ -23,7 +23,7 @@ import type {
 } from 'fhir/r4.js';
 import type { PatientData } from '../clinical/snapshot.js';
 import type { PrefetchKey, PrefetchQuery } from '../cds-hooks/prefetch-catalog.js';
-import { type FhirAccess, type FetchOutcome, runQuery } from './client.js';
+import { type FhirAccess, type FetchOutcome, type PartialReason, runQuery } from './client.js';
 import {
   bundleResources,
   isFailure,
@@ -32,6 +32,9 @@ import {
   nextLink,
   refersToOtherPatient,
 } from './resources.js';
+import { pathUnderBase } from './url-guard.js';
+
+export type { PartialReason } from './client.js';
 
 /** One prefetch key the service wants, with its rendered query. */
 export interface WantedKey {
@@ -50,9 +53,21 @@ export interface MissingData {
   readonly reason: string;
 }
 
+/** A key of which only part of the results could be read, and why. */
+export interface PartialKey {
+  readonly key: PrefetchKey;
+  readonly reason: PartialReason;
+}
+
 /** What gathering produced: the data, or the required data that is missing (→ 412). */
 export type GatherResult =
-  | { readonly ok: true; readonly data: PatientData; readonly fhirRequests: number }
+  | {
+      readonly ok: true;
+      readonly data: PatientData;
+      /** Keys whose data is incomplete, each with its reason (also said in `data.unavailable`). */
+      readonly partial: readonly PartialKey[];
+      readonly fhirRequests: number;
+    }
   | { readonly ok: false; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
 
 /** Input to {@link gather}. */
@@ -135,13 +150,27 @@ function medicationRefs(resources: readonly FhirResource[]): string[] {
   return [...refs];
 }
 
-/** A relative `Medication/id` (or an absolute URL on the FHIR server) that can be read. */
+/**
+ * The URL of a `Medication` read for a medicationReference (relative, or
+ * absolute on the FHIR server), or undefined when the reference does not
+ * name a Medication under the FHIR base ({@link pathUnderBase}).
+ */
 function readableMedicationRef(ref: string, fhir: FhirAccess): string | undefined {
-  if (/^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref)) return ref;
-  if (ref.startsWith(fhir.baseUrl.replace(/\/?$/, '/')) && /\/Medication\/[A-Za-z0-9\-.]{1,64}$/.test(ref))
-    return ref;
-  return undefined;
+  const path = pathUnderBase(ref, fhir.baseUrl);
+  return path !== undefined && /^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(path) ? path : undefined;
 }
+
+/** How a partial key is described in `unavailable` (and so on the cards that need it). */
+const PARTIAL_TEXT: Readonly<Record<PartialReason, string>> = {
+  'page-limit': 'only the first pages of the results were read',
+  'repeated-link': 'only part of the results could be read',
+  'foreign-link':
+    'only part of the results could be read (a next link outside the FHIR server was not followed)',
+  'byte-budget': 'only part of the results could be read (the data limit of one call was reached)',
+  'no-fhir-server': 'only the first page of the results was sent and no fhirServer was given',
+  error: 'only part of the results could be read',
+  timeout: 'only part of the results could be read',
+};
 
 /**
  * Gathers the data for one call. Pure with respect to the request: network
@@ -161,28 +190,33 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
       async ({
         w,
         plan: p,
-      }): Promise<{ w: WantedKey; resources?: FhirResource[]; truncated?: boolean; reason?: string }> => {
+      }): Promise<{ w: WantedKey; resources?: FhirResource[]; partial?: PartialReason; reason?: string }> => {
         if (p.kind === 'have' && !p.next) return { w, resources: p.resources };
         if (!fhir) {
           return p.kind === 'have'
-            ? { w, resources: p.resources, truncated: true }
+            ? { w, resources: p.resources, partial: 'no-fhir-server' }
             : { w, reason: `${p.why} and no fhirServer was given` };
         }
         const outcome: FetchOutcome =
           p.kind === 'have' && p.next
-            ? await runQuery(fhir, p.next, 'search')
+            ? await runQuery(fhir, p.next, 'search', true)
             : await runQuery(fhir, w.url, w.query.interaction);
         fhirRequests += outcome.requests;
         if (!outcome.ok)
           return { w, reason: `${p.kind === 'fetch' ? p.why : 'next page'}; FHIR server: ${outcome.reason}` };
         const before = p.kind === 'have' ? p.resources : [];
-        return { w, resources: [...before, ...outcome.resources], truncated: outcome.truncated };
+        return {
+          w,
+          resources: [...before, ...outcome.resources],
+          ...(outcome.partial ? { partial: outcome.partial } : {}),
+        };
       },
     ),
   );
 
   const missing: MissingData[] = [];
   const unavailable: string[] = [];
+  const partial: PartialKey[] = [];
   const collected: Record<PrefetchKey, FhirResource[]> = {
     patient: [],
     conditions: [],
@@ -196,7 +230,10 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
   for (const o of outcomes) {
     if (o.resources) {
       collected[o.w.key] = o.resources;
-      if (o.truncated) unavailable.push(`${o.w.query.description}: only part of the results could be read`);
+      if (o.partial) {
+        partial.push({ key: o.w.key, reason: o.partial });
+        unavailable.push(`${o.w.query.description}: ${PARTIAL_TEXT[o.partial]}`);
+      }
       continue;
     }
     const reason = o.reason ?? 'not available';
@@ -269,7 +306,7 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     medications,
     unavailable,
   };
-  return { ok: true, data, fhirRequests };
+  return { ok: true, data, partial, fhirRequests };
 }
 
 /** The resources of a draftOrders Bundle. */

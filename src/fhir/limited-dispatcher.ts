@@ -22,14 +22,68 @@ function sharedAgent(maxBytes: number): Agent {
   return agent;
 }
 
-/** The handler, with `onTooLarge` told when the size limit ends the response. */
-function observed(handler: Dispatcher.DispatchHandler, onTooLarge: () => void): Dispatcher.DispatchHandler {
+/**
+ * The bytes all FHIR responses of one hook call may add up to. Shared by the
+ * call's parallel queries; every body chunk is charged as it arrives, and the
+ * response that goes past the limit is aborted.
+ */
+export class ByteBudget {
+  private usedBytes = 0;
+
+  constructor(readonly limitBytes: number) {}
+
+  /** Bytes charged so far. */
+  get used(): number {
+    return this.usedBytes;
+  }
+
+  /** True once the charges have gone past the limit: no further request is made. */
+  get exhausted(): boolean {
+    return this.usedBytes > this.limitBytes;
+  }
+
+  /** Charges `bytes`; false when that goes past the limit. */
+  charge(bytes: number): boolean {
+    this.usedBytes += bytes;
+    return !this.exhausted;
+  }
+}
+
+/** The error a response is aborted with when the call's {@link ByteBudget} runs out. */
+export class ByteBudgetExceeded extends Error {
+  readonly code = 'CDS_BYTE_BUDGET_EXCEEDED';
+  constructor() {
+    super('the FHIR data budget of this call is used up');
+    this.name = 'ByteBudgetExceeded';
+  }
+}
+
+interface Observers {
+  readonly onTooLarge?: () => void;
+  readonly budget?: ByteBudget;
+}
+
+/** The handler, with `onTooLarge` told when the size limit ends the response and body bytes charged to the budget. */
+function observed(handler: Dispatcher.DispatchHandler, o: Observers): Dispatcher.DispatchHandler {
+  let aborted = false;
   return new Proxy(handler, {
     get(target, key) {
       if (key === 'onResponseError') {
         return (controller: Dispatcher.DispatchController, error: Error): void => {
-          if ((error as { code?: string }).code === TOO_LARGE) onTooLarge();
+          if ((error as { code?: string }).code === TOO_LARGE) o.onTooLarge?.();
           target.onResponseError?.(controller, error);
+        };
+      }
+      if (key === 'onResponseData' && o.budget) {
+        const budget = o.budget;
+        return (controller: Dispatcher.DispatchController, chunk: Buffer): void => {
+          if (aborted) return;
+          if (!budget.charge(chunk.length)) {
+            aborted = true;
+            controller.abort(new ByteBudgetExceeded());
+            return;
+          }
+          target.onResponseData?.(controller, chunk);
         };
       }
       const value: unknown = Reflect.get(target, key, target);
@@ -41,13 +95,21 @@ function observed(handler: Dispatcher.DispatchHandler, onTooLarge: () => void): 
 /**
  * A keep-alive dispatcher (connections shared per size) that aborts any
  * response body longer than `maxBytes`. `onTooLarge` is called when it does:
- * fetch's own error does not reliably say why it was terminated.
+ * fetch's own error does not reliably say why it was terminated. With a
+ * `budget`, every body byte is also charged to it, and the response that
+ * exhausts it is aborted.
  */
-export function limitedDispatcher(maxBytes: number, onTooLarge?: () => void): FetchDispatcher {
+export function limitedDispatcher(
+  maxBytes: number,
+  onTooLarge?: () => void,
+  budget?: ByteBudget,
+): FetchDispatcher {
   const agent = sharedAgent(maxBytes);
-  const dispatcher: Dispatcher = onTooLarge
-    ? agent.compose((dispatch) => (options, handler) => dispatch(options, observed(handler, onTooLarge)))
-    : agent;
+  const o: Observers = { ...(onTooLarge ? { onTooLarge } : {}), ...(budget ? { budget } : {}) };
+  const dispatcher: Dispatcher =
+    onTooLarge || budget
+      ? agent.compose((dispatch) => (options, handler) => dispatch(options, observed(handler, o)))
+      : agent;
   // undici 7 implements the dispatcher protocol of Node 20's bundled fetch (undici 6);
   // only their TypeScript declarations differ, hence the cast.
   return dispatcher as unknown as FetchDispatcher;

@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { BASE_URL, CORPUS_DIR, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
+import { SHARED_DIR, describeShared } from '../helpers/shared.js';
+import { BASE_URL, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
 import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { loadCases } from '../../src/demo/cases.js';
@@ -78,8 +79,8 @@ test.each(runs)(
   },
 );
 
-describe('coverage of the rule catalog', () => {
-  const catalogFile = `${CORPUS_DIR}../docs/rules.md`;
+describeShared('docs/rules.md', 'coverage of the rule catalog', () => {
+  const catalogFile = `${SHARED_DIR}docs/rules.md`;
   const catalogIds = existsSync(catalogFile)
     ? [...readFileSync(catalogFile, 'utf8').matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1] ?? '')
     : [];
