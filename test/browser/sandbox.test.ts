@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page, type Response, chromium } from 'playwright-core';
+import { discoveryEntry, findService } from '../../src/cds-hooks/services.js';
 import type { Card } from '../../src/cds-hooks/types.js';
 import { type ServiceProcess, startService } from '../ops/child-server.js';
 import { SHARED_DIR, describeShared } from '../helpers/shared.js';
@@ -233,18 +234,8 @@ suite(() => {
       const sent = response.request().postDataJSON() as { hook: string; prefetch?: Record<string, unknown> };
       expect(sent.hook).toBe('patient-view');
       // The sandbox filled every prefetch template from the demo FHIR server.
-      expect(Object.keys(sent.prefetch ?? {}).sort()).toEqual(
-        [
-          'conditions',
-          'deviceUseStatements',
-          'ironStudies',
-          'medicationRequests',
-          'medicationStatements',
-          'patient',
-          'procedures',
-          'rlsAssessments',
-        ].sort(),
-      );
+      const templates = discoveryEntry(findService('rls-patient-view')!).prefetch as Record<string, string>;
+      expect(Object.keys(sent.prefetch ?? {}).sort()).toEqual(Object.keys(templates).sort());
       const cards = await cardsOf(response);
       const ruleIds = cards.map((c) => c.source.topic?.code);
       expect(ruleIds).toEqual(expect.arrayContaining(['dopamine-agonist-review']));
