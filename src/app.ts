@@ -39,7 +39,11 @@ import {
   errorSummary,
   fhirRequestObserver,
   recordIssuedCards,
+  recordSuppressedCards,
 } from './ops/operations.js';
+import { type SuppressionDeps, applySuppression } from './suppression/apply.js';
+import { suppressionDisabled, suppressionNotice } from './suppression/extension.js';
+import { KeyedHasher } from './suppression/keys.js';
 import { hookTimer, metricsHandler, registerReplayCacheMetric } from './ops/metrics.js';
 import { requestLogger, setLogFields } from './ops/request-log.js';
 import { type ClientKey, ForeignCardError, NO_CLIENT } from './store/types.js';
@@ -63,6 +67,8 @@ export interface AppDeps {
    * signs. Its client must be registered with `auth` for the tokens to be accepted. Never in production.
    */
   readonly demoIssuer?: DemoIssuer;
+  /** The keyed hashes of patient ids, facts and sessions; default: from `config.patientKeySecret`. */
+  readonly hasher?: KeyedHasher;
 }
 
 const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
@@ -183,6 +189,22 @@ export function createApp(deps: AppDeps): Express {
 
   const json = express.json({ limit: config.maxRequestBytes, type: JSON_TYPES, strict: true });
 
+  const hasher = deps.hasher ?? new KeyedHasher(config.patientKeySecret);
+  const suppressionDeps: SuppressionDeps = {
+    settings: config.suppression,
+    lookupTimeoutMs: config.suppression.lookupTimeoutMs,
+    hasher,
+    store: ops.store,
+    templates,
+    onLookupFailure: (reason, error) => {
+      ops.metrics.storeFailures.inc({ operation: 'suppression_lookup', reason });
+      logger.error(
+        { reason, ...(error ? { err: errorSummary(error) } : {}) },
+        'suppression: store lookup failed; every card shown',
+      );
+    },
+  };
+
   const timeHook = hookTimer(ops.metrics, (id) => findService(id) !== undefined);
   app.post(
     '/cds-services/:id',
@@ -203,6 +225,7 @@ export function createApp(deps: AppDeps): Express {
           ? fhirServerProblem(request.fhirServer, config.production, callerOf(res)?.client)
           : undefined;
         if (fhirServerRefused) throw new ValidationError('fhirServer', fhirServerRefused);
+        const showEveryCard = suppressionDisabled(req.body);
         const result = await handleHook(service, request, {
           templates,
           baseUrl: config.publicUrl,
@@ -237,19 +260,50 @@ export function createApp(deps: AppDeps): Express {
           });
           return;
         }
+        const client = clientOf(res);
+        const answeredAt = now();
+        const split = await applySuppression(
+          {
+            cards: result.cards,
+            findings: result.findings,
+            client,
+            patientId: request.patientId,
+            userId: request.userId,
+            ...(request.contextTokens.encounterId ? { encounterId: request.contextTokens.encounterId } : {}),
+            disabled: showEveryCard,
+            now: answeredAt,
+          },
+          suppressionDeps,
+        );
+        const shownRules = split.shown.map(({ card }) => card.source.topic.code);
+        const heldRules = split.held.map(({ card }) => card.source.topic.code);
         setLogFields(
           res,
           {
             hookInstance: hookInstance.slice(0, 100),
             service: service.id,
-            cards: cardsByRule(result.ruleIds),
+            cards: cardsByRule(shownRules),
+            ...(split.held.length > 0 ? { suppressed: cardsByRule(heldRules) } : {}),
+            ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
             ...(result.partial.length > 0 ? { partial: result.partial } : {}),
           },
           'hook call',
         );
-        res.json({ cards: result.cards });
-        recordIssuedCards(ops, service.id, hookInstance, clientOf(res), result.cards, now());
+        const extension = suppressionNotice(
+          split.held.map((h) => h.suppression),
+          (ruleId, code) => templates.get(ruleId)?.overrideReasons?.find((r) => r.code === code)?.display,
+        );
+        res.json({ cards: split.shown.map((s) => s.card), ...(extension ? { extension } : {}) });
+        const call = {
+          serviceId: service.id,
+          hookInstance,
+          client,
+          patientHash: split.patientHash,
+          sessionHash: split.sessionHash,
+        };
+        recordIssuedCards(ops, call, split.shown, answeredAt);
+        recordSuppressedCards(ops, call, split.held, answeredAt);
       } catch (error) {
         if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
           const field = error instanceof ValidationError ? error.field : error.field;

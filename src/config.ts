@@ -65,6 +65,12 @@ const EnvSchema = z.object({
     .max(10 * 1024 * 1024)
     .default(256 * 1024),
   FEEDBACK_COMMENT_MAX_CHARS: z.coerce.number().int().min(1).max(2000).default(2000),
+  CDS_PATIENT_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SUPPRESSION: flag.default(true),
+  SUPPRESS_INFO_DAYS: z.coerce.number().int().min(0).max(365).default(90),
+  SUPPRESS_WARNING_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  SUPPRESS_CRITICAL_HOURS: z.coerce.number().int().min(0).max(24).default(24),
+  SUPPRESSION_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(10).max(5000).default(300),
 });
 
 /** The service configuration. */
@@ -123,6 +129,20 @@ export interface Config {
   readonly feedbackMaxBytes: number;
   /** Longest override comment accepted (characters); longer → 400. */
   readonly feedbackCommentMaxChars: number;
+  /**
+   * Key of the HMACs that stand for patient ids, facts and ordering sessions in the store.
+   * Required to start in production; elsewhere a random per-process key is used when unset.
+   */
+  readonly patientKeySecret?: string;
+  /** Holding back cards after an override or acceptance, and its bounds. */
+  readonly suppression: {
+    readonly enabled: boolean;
+    readonly infoDays: number;
+    readonly warningDays: number;
+    readonly criticalHours: number;
+    /** Time allowed to ask the store; past it (or on an error) every card is shown. */
+    readonly lookupTimeoutMs: number;
+  };
 }
 
 /** Shortest admin token accepted in production (characters). */
@@ -166,6 +186,20 @@ function corsOrigins(value: string | undefined, production: boolean): '*' | stri
       );
   }
   return origins;
+}
+
+/**
+ * The settings start-up needs in production beyond what {@link loadConfig}
+ * checks: the patient-key secret (without it nothing remembered would survive
+ * a restart or be shared by replicas, and a random key would hide that).
+ * Throws an Error naming the variable.
+ */
+export function checkProductionSecrets(config: Config): void {
+  if (config.production && !config.patientKeySecret) {
+    throw new Error(
+      'invalid configuration:\n- CDS_PATIENT_KEY_SECRET: required in production (NODE_ENV=production): at least 32 random characters, the key of the HMACs that stand for patient ids in the card log; the same on every replica; see the README, "Alert fatigue: suppression"',
+    );
+  }
 }
 
 /** Reads and validates the configuration; throws an Error naming every bad variable. */
@@ -236,5 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedbackMaxEntries: e.FEEDBACK_MAX_ENTRIES,
     feedbackMaxBytes: e.FEEDBACK_MAX_BYTES,
     feedbackCommentMaxChars: e.FEEDBACK_COMMENT_MAX_CHARS,
+    ...(e.CDS_PATIENT_KEY_SECRET ? { patientKeySecret: e.CDS_PATIENT_KEY_SECRET } : {}),
+    suppression: {
+      enabled: e.SUPPRESSION,
+      infoDays: e.SUPPRESS_INFO_DAYS,
+      warningDays: e.SUPPRESS_WARNING_DAYS,
+      criticalHours: e.SUPPRESS_CRITICAL_HOURS,
+      lookupTimeoutMs: e.SUPPRESSION_LOOKUP_TIMEOUT_MS,
+    },
   };
 }

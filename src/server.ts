@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { authFromConfig } from './auth/index.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from './cards/templates.js';
-import { loadConfig } from './config.js';
+import { checkProductionSecrets, loadConfig } from './config.js';
 import { loadStore } from './demo/fhir-store.js';
 import { createDemoIssuer } from './demo/issuer.js';
 import { daysSinceAnchor } from './demo/rebase.js';
@@ -24,6 +24,7 @@ const FIXTURE_PATIENTS = fileURLToPath(new URL('../fhir-fixtures/patients/', imp
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  checkProductionSecrets(config);
   const logger = createLogger(
     config.logLevel,
     config.logFormat === 'pretty' ? await prettyDestination() : undefined,

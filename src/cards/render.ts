@@ -19,6 +19,7 @@ import {
   ironStudyOrders,
   ironSucroseOrder,
   laxativeOrder,
+  methadoneStartOrder,
   oxycodoneErOrder,
 } from './suggestion-resources.js';
 import { taperTable } from './taper-table.js';
@@ -86,6 +87,17 @@ function actionsFor(intent: SuggestionIntent, patientId: string): Action[] {
     }
     case 'order-oxycodone-er':
       return [createOrder(oxycodoneErOrder(patientId))];
+    case 'opioid-start-dose-instead':
+      return [
+        {
+          type: 'delete',
+          description: `Remove the draft order for ${intent.display}`,
+          resourceId: intent.reference,
+        },
+        createOrder(
+          intent.drug === 'methadone' ? methadoneStartOrder(patientId) : oxycodoneErOrder(patientId),
+        ),
+      ];
     case 'order-laxative':
       return [createOrder(laxativeOrder(patientId))];
     case 'delete-draft':
@@ -118,7 +130,9 @@ function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: Re
   return {
     label,
     uuid: randomUUID(),
-    ...(text.isRecommended ? { isRecommended: true } : {}),
+    ...(text.isRecommended && !('recommended' in intent && intent.recommended === false)
+      ? { isRecommended: true }
+      : {}),
     actions: actionsFor(intent, ctx.patientId),
   };
 }

@@ -12,6 +12,7 @@ import {
   GABAPENTIN_START_MG,
   GABAPENTIN_TARGET_MG_PER_DAY,
   IRON_SUPPLEMENT_HOLD_HOURS,
+  METHADONE_MG_PER_DAY,
   OXYCODONE_ER_START_MG,
 } from '../clinical/thresholds.js';
 
@@ -133,6 +134,17 @@ export function oxycodoneErOrder(patientId: string): MedicationRequest {
     timingCode: 'QHS',
     timingDisplay: 'at bedtime',
     text: `${OXYCODONE_ER_START_MG.max} mg at bedtime; titrate slowly by symptoms. Complete the opioid safety checks first.`,
+  });
+}
+
+/** Draft methadone 5 mg once daily (the low end of the guideline's 5-10 mg daily). */
+export function methadoneStartOrder(patientId: string): MedicationRequest {
+  return oralOrder(patientId, SUGGESTED_PRODUCTS.methadone5, {
+    value: METHADONE_MG_PER_DAY.min,
+    unit: 'mg',
+    timingCode: 'QD',
+    timingDisplay: 'once daily',
+    text: `${METHADONE_MG_PER_DAY.min} mg once daily; titrate slowly, at most ${METHADONE_MG_PER_DAY.max} mg/day to start. Complete the opioid safety checks first.`,
   });
 }
 

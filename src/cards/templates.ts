@@ -30,6 +30,11 @@ export const CardTemplateSchema = z
     source: z.object({ label: text, url: z.url() }).strict(),
     links: z.array(z.object({ label: text, url: z.url() }).strict()).optional(),
     overrideReasons: z.array(coding).optional(),
+    /**
+     * Override reason codes that never hold this card back: reasons that say the data is wrong or
+     * not yet recorded call for review, so the card keeps showing until the record changes.
+     */
+    doNotSuppress: z.array(text).optional(),
     suggestions: z.record(z.string(), suggestionText).optional(),
     variants: z.record(z.string(), variant).optional(),
   })
@@ -69,6 +74,10 @@ export function loadTemplates(dir: string, ruleIds: readonly string[]): Readonly
       problems.push(`${file}: rule "${template.rule}" must be in ${template.rule}.yaml`);
     if (!ruleIds.includes(template.rule)) problems.push(`${file}: no rule has the id "${template.rule}"`);
     if ([...template.summary].length >= 140) problems.push(`${file}: summary must be under 140 characters`);
+    const reasonCodes = new Set((template.overrideReasons ?? []).map((r) => r.code));
+    for (const code of template.doNotSuppress ?? [])
+      if (!reasonCodes.has(code))
+        problems.push(`${file}: doNotSuppress: "${code}" is not one of the card's overrideReasons`);
     templates.set(template.rule, template);
   }
   for (const id of ruleIds)

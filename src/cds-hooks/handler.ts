@@ -10,6 +10,7 @@ import type { FhirRequestEvent } from '../fhir/client.js';
 import { type MissingData, type PartialKey, type WantedKey, draftResources, gather } from '../fhir/gather.js';
 import { ByteBudget } from '../fhir/limited-dispatcher.js';
 import { evaluate } from '../rules/index.js';
+import type { Finding } from '../rules/types.js';
 import type { Card } from './types.js';
 import type { HookRequest } from './request.js';
 import { renderTemplate } from './request.js';
@@ -38,6 +39,8 @@ export type HandlerOutcome =
       readonly status: 200;
       readonly cards: Card[];
       readonly ruleIds: string[];
+      /** The finding behind each card, in the same order. */
+      readonly findings: Finding[];
       /** Keys whose data is incomplete, and why. */
       readonly partial: readonly PartialKey[];
       readonly fhirRequests: number;
@@ -96,6 +99,7 @@ export async function handleHook(
     status: 200,
     cards,
     ruleIds: findings.map((f) => f.ruleId),
+    findings,
     partial: result.partial,
     fhirRequests: result.fhirRequests,
   };

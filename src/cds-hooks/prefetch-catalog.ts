@@ -17,6 +17,7 @@ export interface PrefetchQuery {
     | 'Observation'
     | 'MedicationRequest'
     | 'MedicationStatement'
+    | 'MedicationAdministration'
     | 'Procedure'
     | 'DeviceUseStatement';
   /** `read` returns one resource (or nothing); `search` returns a searchset Bundle. */
@@ -65,6 +66,12 @@ export const PREFETCH_QUERIES = {
     resourceType: 'MedicationStatement',
     interaction: 'search',
     description: 'medications the patient reports taking (MedicationStatement)',
+  },
+  medicationAdministrations: {
+    template: 'MedicationAdministration?patient={{context.patientId}}',
+    resourceType: 'MedicationAdministration',
+    interaction: 'search',
+    description: 'medications given, such as IV iron infusions (MedicationAdministration)',
   },
   procedures: {
     template: 'Procedure?patient={{context.patientId}}',

@@ -22,7 +22,8 @@ export interface ServiceDefinition {
 
 const USAGE =
   'Send prefetch for the listed keys, or fhirServer with fhirAuthorization (read scopes for Patient, Condition, ' +
-  'Observation, MedicationRequest, MedicationStatement, Medication, Procedure and DeviceUseStatement) so the service ' +
+  'Observation, MedicationRequest, MedicationStatement, MedicationAdministration, Medication, Procedure and ' +
+  'DeviceUseStatement) so the service ' +
   'can fetch what is missing. ' +
   'Without an active restless legs syndrome diagnosis on the problem list the service returns no cards.';
 

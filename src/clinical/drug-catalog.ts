@@ -506,6 +506,8 @@ export const SUGGESTED_PRODUCTS = {
   gabapentin100: '310430',
   /** oxycodone 10 mg abuse-deterrent 12 HR ER tablet */
   oxycodoneEr10: '1860157',
+  /** methadone 5 mg tablet */
+  methadone5: '864718',
   /** docusate 50 mg / sennosides 8.6 mg tablet */
   docusateSenna: '998740',
 } as const;

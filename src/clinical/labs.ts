@@ -18,8 +18,8 @@ export interface LabValue {
   readonly time: number;
   /** The value and unit as the laboratory reported them, when they differ from the normalised form. */
   readonly reportedAs?: string;
-  /** Present when TSAT was computed from serum iron and TIBC of the same draw. */
-  readonly computedFrom?: { readonly iron: string; readonly tibc: string };
+  /** Present when TSAT was computed from serum iron and TIBC drawn the same day. */
+  readonly computedFrom?: { readonly iron: string; readonly tibc: string; readonly minutesApart?: number };
 }
 
 /** What the snapshot knows about one analyte. */
@@ -30,7 +30,28 @@ export interface LabFinding {
   readonly stale?: LabValue;
   /** Human-readable reasons for results that were ignored (no usable unit, no date, ...). */
   readonly ignored: readonly string[];
+  /**
+   * The latest value when it was drawn before an IV iron dose of the last 12 months
+   * (then `latest` is absent): it no longer describes iron status.
+   */
+  readonly beforeIvIron?: { readonly value: LabValue; readonly dose: string };
 }
+
+/**
+ * The finding with a result drawn before an IV iron dose (given at `doseTime`,
+ * described by `dose`) moved out of `latest`: such a result is not current.
+ */
+export function withoutResultsBefore(finding: LabFinding, doseTime: number, dose: string): LabFinding {
+  const latest = finding.latest;
+  if (!latest || latest.time >= doseTime) return finding;
+  return { ignored: finding.ignored, beforeIvIron: { value: latest, dose } };
+}
+
+/**
+ * Ferritin pmol/L per ng/mL: 2.247 ([V] conventional-to-SI factor, PMC3934467
+ * Table 1: "Ft 30-300 ng/mL x 2.247 = 65-670 pmol/L"). pmol/L results are divided by it.
+ */
+export const FERRITIN_PMOL_L_PER_NG_ML = 2.247;
 
 const FERRITIN_FACTORS: Readonly<Record<string, number>> = {
   'ng/ml': 1,
@@ -38,6 +59,7 @@ const FERRITIN_FACTORS: Readonly<Record<string, number>> = {
   'µg/l': 1,
   'mcg/l': 1,
   'mg/l': 1000,
+  'pmol/l': 1 / FERRITIN_PMOL_L_PER_NG_ML,
 };
 
 /** Converts a ferritin quantity to ng/mL, or explains why it cannot. */
@@ -46,10 +68,7 @@ export function ferritinNgPerMl(q: Quantity | undefined): { value: number } | { 
   const unit = (q.code ?? q.unit ?? '').trim().toLowerCase();
   if (!unit) return { reason: 'no unit' };
   const factor = FERRITIN_FACTORS[unit];
-  if (factor === undefined) {
-    // pmol/L: the molar conversion factor is unconfirmed in the project's sources, so it is not applied.
-    return { reason: `unit ${q.unit ?? q.code ?? ''} is not converted to ng/mL` };
-  }
+  if (factor === undefined) return { reason: `unit ${q.unit ?? q.code ?? ''} is not converted to ng/mL` };
   return { value: q.value * factor };
 }
 
@@ -118,17 +137,23 @@ export function latestFerritin(observations: readonly Observation[], now: Date):
   return pickLatest(values, now, ignored);
 }
 
+/** The calendar day of a recorded date-time, as written (YYYY-MM-DD in the record's own time zone). */
+function calendarDay(effective: string): string {
+  return effective.slice(0, 10);
+}
+
 /**
  * The latest transferrin saturation in %: measured where available, else
- * computed as serum iron / TIBC x 100 from a draw with the same effective time
- * (or, when no time is recorded, the same date) that has no measured TSAT.
+ * computed as serum iron / TIBC x 100 from an iron and a TIBC drawn on the same
+ * calendar day (not necessarily the same minute; the closest pair in time), on
+ * a day with no measured TSAT.
  */
 export function latestTsat(observations: readonly Observation[], now: Date): LabFinding {
   const ignored: string[] = [];
   const values: LabValue[] = [];
-  const measuredDraws = new Set<string>();
-  const irons = new Map<string, Observation>();
-  const tibcs = new Map<string, Observation>();
+  const measuredDays = new Set<string>();
+  const irons: { obs: Observation; effective: string; time: number }[] = [];
+  const tibcs: { obs: Observation; effective: string; time: number }[] = [];
 
   for (const obs of observations) {
     if (!isUsableStatus(obs.status)) continue;
@@ -147,30 +172,47 @@ export function latestTsat(observations: readonly Observation[], now: Date): Lab
         ignored.push(`TSAT ${fmt(obs.valueQuantity)} of ${when.effective}: ${pct.reason}`);
         continue;
       }
-      measuredDraws.add(when.effective);
+      measuredDays.add(calendarDay(when.effective));
       values.push({ value: pct.value, unit: '%', ...when });
     } else {
-      (isIron ? irons : tibcs).set(when.effective, obs);
+      (isIron ? irons : tibcs).push({ obs, ...when });
     }
   }
 
-  for (const [effective, iron] of irons) {
-    if (measuredDraws.has(effective)) continue;
-    const tibc = tibcs.get(effective);
+  // Each day's iron is paired with that day's TIBC closest in time (one pair per day: the latest iron).
+  const byDay = new Map<string, (typeof irons)[number]>();
+  for (const iron of irons) {
+    const day = calendarDay(iron.effective);
+    const known = byDay.get(day);
+    if (!known || iron.time > known.time) byDay.set(day, iron);
+  }
+  for (const [day, iron] of byDay) {
+    if (measuredDays.has(day)) continue;
+    let tibc: (typeof tibcs)[number] | undefined;
+    for (const t of tibcs) {
+      if (calendarDay(t.effective) !== day) continue;
+      if (!tibc || Math.abs(t.time - iron.time) < Math.abs(tibc.time - iron.time)) tibc = t;
+    }
     if (!tibc) continue;
-    const ironValue = ironUgPerDl(iron.valueQuantity);
-    const tibcValue = ironUgPerDl(tibc.valueQuantity);
+    const ironValue = ironUgPerDl(iron.obs.valueQuantity);
+    const tibcValue = ironUgPerDl(tibc.obs.valueQuantity);
     if (ironValue === undefined || tibcValue === undefined || tibcValue <= 0) {
-      ignored.push(`iron/TIBC of ${effective} could not be used to compute TSAT (unit or value not usable)`);
+      ignored.push(
+        `iron/TIBC of ${iron.effective} could not be used to compute TSAT (unit or value not usable)`,
+      );
       continue;
     }
-    const when = observationTime(iron);
-    if (!when) continue;
+    const minutesApart = Math.round(Math.abs(tibc.time - iron.time) / 60_000);
     values.push({
       value: Math.round((ironValue / tibcValue) * 1000) / 10,
       unit: '%',
-      ...when,
-      computedFrom: { iron: fmt(iron.valueQuantity), tibc: fmt(tibc.valueQuantity) },
+      effective: iron.effective,
+      time: iron.time,
+      computedFrom: {
+        iron: fmt(iron.obs.valueQuantity),
+        tibc: fmt(tibc.obs.valueQuantity),
+        ...(minutesApart > 0 ? { minutesApart } : {}),
+      },
     });
   }
   return pickLatest(values, now, ignored);

@@ -7,12 +7,21 @@ import type {
   CodeableConcept,
   Dosage,
   Medication,
+  MedicationAdministration,
   MedicationRequest,
   MedicationStatement,
   Reference,
 } from 'fhir/r4.js';
 import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
-import { type DailyDose, type Strength, boundedText, dailyDose, strengthFromText } from './dose.js';
+import {
+  type DailyDose,
+  type Strength,
+  boundedText,
+  dailyDose,
+  sigFrequency,
+  sigTimes,
+  strengthFromText,
+} from './dose.js';
 import { str } from './conditions.js';
 import { parseFhirTime } from './time.js';
 
@@ -34,6 +43,20 @@ export interface MedicationFact {
   readonly matchedByText: boolean;
   /** The indications written on the order (reasonCode), for rules that care why a drug is given. */
   readonly reasons: readonly CodeableConcept[];
+  /**
+   * The times of day the drug is taken, for telling a replacement from an added
+   * dose: "bedtime", "morning", "17:00", "schedule" (a frequency with no time,
+   * e.g. BID), "patch" (a 24-hour patch). Empty when nothing says when.
+   */
+  readonly timeSlots?: readonly string[];
+  /** The orders this one replaces (priorPrescription), as `MedicationRequest/id` without version. */
+  readonly priorPrescriptions?: readonly string[];
+  /** True when every dosage line is as needed (asNeededBoolean). */
+  readonly asNeeded?: boolean;
+  /** When the dispensed supply runs out (epoch ms), when the order says how much it supplies. */
+  readonly supplyEnd?: number;
+  /** How the supply end was worked out, for the card. */
+  readonly supplyHow?: string;
 }
 
 /** Finds the Medication a reference points at: contained (`#id`) first, then the resolver. */
@@ -144,10 +167,16 @@ function build(
   dosage: readonly Dosage[] | undefined,
   start: string | undefined,
   reasons: readonly CodeableConcept[] | undefined,
+  request?: MedicationRequest,
 ): MedicationFact | undefined {
   if (!identified) return undefined;
   start = str(start);
   const startTime = parseFhirTime(start);
+  const dose = dailyDose(dosage, identified.strength);
+  const lines: readonly Dosage[] = Array.isArray(dosage) ? dosage : [];
+  const slots = timeSlots(lines, identified.strength);
+  const prior = request ? priorPrescriptionRefs(request) : [];
+  const supply = request ? supplyEndOf(request, dose, identified.strength, startTime) : undefined;
   return {
     ingredient: identified.ingredient,
     classes: identified.ingredient.classes,
@@ -155,11 +184,169 @@ function build(
     resourceType,
     status: status ?? 'unknown',
     display: identified.display,
-    dose: dailyDose(dosage, identified.strength),
+    dose,
     ...(start ? { start } : {}),
     ...(startTime !== undefined ? { startTime } : {}),
     matchedByText: identified.matchedByText,
     reasons: (Array.isArray(reasons) ? reasons : []).filter(isConcept),
+    timeSlots: slots,
+    ...(prior.length ? { priorPrescriptions: prior } : {}),
+    ...(lines.length > 0 && lines.every((d) => d.asNeededBoolean === true) ? { asNeeded: true } : {}),
+    ...(supply ? { supplyEnd: supply.end, supplyHow: supply.how } : {}),
+  };
+}
+
+/** Slots for timing codes: a time of day, or "schedule" for a frequency that names no time. */
+const CODE_SLOTS: Readonly<Record<string, string>> = {
+  QHS: 'bedtime',
+  HS: 'bedtime',
+  BED: 'bedtime',
+  QAM: 'morning',
+  AM: 'morning',
+  QPM: 'evening',
+  PM: 'evening',
+};
+
+/** Slots for Timing.repeat.when event codes (FHIR event-timing). */
+const WHEN_SLOTS: Readonly<Record<string, string>> = {
+  HS: 'bedtime',
+  NIGHT: 'bedtime',
+  PHS: 'bedtime',
+  MORN: 'morning',
+  'MORN.early': 'morning',
+  'MORN.late': 'morning',
+  WAKE: 'morning',
+  C: 'meal',
+  CM: 'morning',
+  ACM: 'morning',
+  PCM: 'morning',
+  NOON: 'noon',
+  CD: 'noon',
+  ACD: 'noon',
+  PCD: 'noon',
+  AFT: 'afternoon',
+  'AFT.early': 'afternoon',
+  'AFT.late': 'afternoon',
+  EVE: 'evening',
+  'EVE.early': 'evening',
+  'EVE.late': 'evening',
+  CV: 'evening',
+  ACV: 'evening',
+  PCV: 'evening',
+};
+
+/** The times of day of the dosage lines: structured timing first, then the sig text. */
+export function timeSlots(lines: readonly Dosage[], strength: Strength | undefined): string[] {
+  const slots = new Set<string>();
+  for (const line of lines) {
+    const timing = line.timing;
+    const codes = [timing?.code?.text, ...(timing?.code?.coding ?? []).map((c) => c.code)]
+      .filter((c): c is string => typeof c === 'string')
+      .map((c) => c.slice(0, 16).trim().toUpperCase());
+    const when = ((timing?.repeat?.when ?? []) as unknown[]).filter(
+      (w): w is string => typeof w === 'string',
+    );
+    const times = (timing?.repeat?.timeOfDay ?? []).filter((t): t is string => typeof t === 'string');
+    const found: string[] = [...when.map((w) => WHEN_SLOTS[w] ?? w), ...times.map((t) => t.slice(0, 5))];
+    if (found.length === 0) {
+      for (const code of codes) {
+        const slot = CODE_SLOTS[code];
+        if (slot) found.push(slot);
+        else if (/^(?:QD|DAILY|BID|TID|QID|QOD|Q\d{1,2}H)$/.test(code)) found.push('schedule');
+      }
+    }
+    if (
+      found.length === 0 &&
+      (timing?.repeat?.frequency !== undefined || timing?.repeat?.period !== undefined)
+    )
+      found.push('schedule');
+    if (found.length === 0) {
+      const sig = [boundedText(line.text), boundedText(line.patientInstruction)].filter(Boolean).join('; ');
+      const named = sigTimes(sig);
+      if (named.length > 0) found.push(...named);
+      else if ('perDay' in sigFrequency(sig)) found.push('schedule');
+    }
+    found.forEach((x) => slots.add(x));
+  }
+  if (strength?.basis === 'per-24h') slots.add('patch');
+  return [...slots];
+}
+
+/** `Type/id` of a reference, without base URL or version (`.../MedicationRequest/7/_history/3` → `MedicationRequest/7`). */
+export function plainReference(reference: string | undefined): string | undefined {
+  const r = boundedText(reference);
+  if (!r) return undefined;
+  const parts = r.split('/').filter((p) => p !== '');
+  const history = parts.indexOf('_history');
+  const upTo = history >= 0 ? parts.slice(0, history) : parts;
+  const id = upTo[upTo.length - 1];
+  const type = upTo[upTo.length - 2];
+  return id && type ? `${type}/${id}` : undefined;
+}
+
+function priorPrescriptionRefs(mr: MedicationRequest): string[] {
+  const ref = plainReference(mr.priorPrescription?.reference);
+  return ref ? [ref] : [];
+}
+
+const DAYS_PER_UNIT: Readonly<Record<string, number>> = {
+  d: 1,
+  day: 1,
+  days: 1,
+  wk: 7,
+  week: 7,
+  weeks: 7,
+  mo: 30,
+  month: 30,
+  months: 30,
+};
+
+/**
+ * When the dispensed supply of an order runs out: the start of the supply
+ * (validity period start, else authoredOn) plus the expected supply duration,
+ * or plus the quantity divided by the daily dose. Undefined when the order
+ * does not say.
+ */
+function supplyEndOf(
+  mr: MedicationRequest,
+  dose: DailyDose,
+  strength: Strength | undefined,
+  authored: number | undefined,
+): { end: number; how: string } | undefined {
+  const dispense = mr.dispenseRequest;
+  if (!dispense) return undefined;
+  const startText = str(dispense.validityPeriod?.start);
+  const start = parseFhirTime(startText) ?? authored;
+  if (start === undefined) return undefined;
+  const duration = dispense.expectedSupplyDuration;
+  const unit = (str(duration?.code) ?? str(duration?.unit) ?? 'd').toLowerCase();
+  const perUnit = DAYS_PER_UNIT[unit];
+  // Refills extend the supply: the first fill plus each allowed repeat.
+  const repeats = dispense.numberOfRepeatsAllowed;
+  const fills = typeof repeats === 'number' && repeats > 0 && repeats < 100 ? 1 + Math.floor(repeats) : 1;
+  const refills = fills > 1 ? ` × ${fills} fills` : '';
+  if (typeof duration?.value === 'number' && duration.value > 0 && perUnit !== undefined) {
+    const days = duration.value * perUnit * fills;
+    return {
+      end: start + days * 86_400_000,
+      how: `expected supply of ${duration.value * perUnit} days${refills} = ${days} days`,
+    };
+  }
+  const q = dispense.quantity;
+  if (typeof q?.value !== 'number' || !(q.value > 0) || !dose.known || !(dose.mgPerDay > 0)) return undefined;
+  const qUnit = (str(q.code) ?? str(q.unit) ?? '').toLowerCase();
+  let mg: number | undefined;
+  if (qUnit === 'mg') mg = q.value;
+  else if (strength && strength.basis !== 'per-mL' && !['ml', 'l', 'g'].includes(qUnit))
+    mg = q.value * strength.mg;
+  if (mg === undefined) return undefined;
+  const days = Math.floor(mg / dose.mgPerDay) * fills;
+  return {
+    end: start + days * 86_400_000,
+    how: `quantity ${q.value} ${str(q.unit) ?? ''} at ${dose.mgPerDay} mg/day${refills} = ${days} days`.replace(
+      '  ',
+      ' ',
+    ),
   };
 }
 
@@ -194,7 +381,35 @@ export function fromMedicationRequest(
     mr.dosageInstruction,
     mr.authoredOn,
     mr.reasonCode,
+    mr,
   );
+}
+
+/** A dose of a drug given (MedicationAdministration), as the iron rules see it. */
+export interface AdministrationFact {
+  readonly ingredient: Ingredient;
+  readonly reference: string;
+  readonly status: string;
+  readonly display: string;
+  /** effective[x] (the administration time), as recorded. */
+  readonly date?: string;
+}
+
+/** A MedicationAdministration as a fact, or undefined when it is not an RLS-relevant drug. */
+export function fromMedicationAdministration(
+  ma: MedicationAdministration,
+  resolve: MedicationResolver,
+): AdministrationFact | undefined {
+  const identified = identifyOrdered(ma, resolve);
+  if (!identified) return undefined;
+  const date = str(ma.effectiveDateTime) ?? str(ma.effectivePeriod?.start);
+  return {
+    ingredient: identified.ingredient,
+    reference: `MedicationAdministration/${ma.id ?? 'unknown'}`,
+    status: ma.status,
+    display: identified.display,
+    ...(date ? { date } : {}),
+  };
 }
 
 /** A MedicationStatement as a fact, or undefined when it is not an RLS-relevant drug. */

@@ -7,6 +7,7 @@ import type {
   DeviceUseStatement,
   Procedure,
   Medication,
+  MedicationAdministration,
   MedicationRequest,
   MedicationStatement,
   Observation,
@@ -20,9 +21,11 @@ import {
   matchConcept,
   str,
 } from './conditions.js';
-import { type LabFinding, latestFerritin, latestTsat } from './labs.js';
+import { MAX_PARSED_TEXT } from './dose.js';
+import { type LabFinding, latestFerritin, latestTsat, withoutResultsBefore } from './labs.js';
 import {
   type MedicationFact,
+  fromMedicationAdministration,
   fromMedicationRequest,
   fromMedicationStatement,
   isActive,
@@ -48,6 +51,7 @@ import {
 } from './terminology.js';
 import {
   DIALYSIS_PROCEDURE_WITHIN_DAYS,
+  LAB_FRESHNESS_MONTHS,
   PREGNANCY_WITHIN_MONTHS,
   SLEEP_APNEA_TREATMENT_WITHIN_MONTHS,
 } from './thresholds.js';
@@ -61,6 +65,7 @@ export interface PatientData {
   readonly observations: readonly Observation[];
   readonly medicationRequests: readonly MedicationRequest[];
   readonly medicationStatements: readonly MedicationStatement[];
+  readonly medicationAdministrations?: readonly MedicationAdministration[];
   readonly procedures?: readonly Procedure[];
   readonly deviceUseStatements?: readonly DeviceUseStatement[];
   /** Medications that requests and statements reference, by every reference form that reaches them. */
@@ -79,6 +84,37 @@ export interface DraftOrderFact extends MedicationFact {
 export interface RecordedFact {
   readonly display: string;
   readonly date?: string;
+}
+
+/** The latest IV iron dose on record (ordered, reported or administered). */
+export interface IvIronDose {
+  /** Product or text as written. */
+  readonly display: string;
+  /** Administration time, effective date, or authoredOn, as recorded. */
+  readonly date: string;
+  readonly time: number;
+  /** `MedicationAdministration/1`, `MedicationRequest/2` ... */
+  readonly reference: string;
+  readonly status: string;
+}
+
+/** An active condition as written on the problem list. */
+export interface ProblemFact {
+  /** The condition's text and coding displays, joined. */
+  readonly text: string;
+  readonly date?: string;
+}
+
+function problemList(conditions: readonly Condition[]): ProblemFact[] {
+  const out: ProblemFact[] = [];
+  for (const c of conditions) {
+    if (!isConditionActive(c)) continue;
+    const text = [...new Set(texts(c.code))].join('; ');
+    if (!text) continue;
+    const date = str(c.onsetDateTime) ?? str(c.recordedDate);
+    out.push({ text, ...(date ? { date } : {}) });
+  }
+  return out;
 }
 
 /** An IRLS total score. */
@@ -124,11 +160,16 @@ export interface PatientSnapshot {
   readonly opioidRiskScreen?: RecordedFact;
   /** A recorded augmentation finding (local code). */
   readonly augmentationFinding?: RecordedFact;
+  /** The latest IV iron dose (any status but cancelled, entered in error, draft, not taken or not done). */
+  readonly latestIvIron?: IvIronDose;
+  /** Ferritin and TSAT: a result drawn before an IV iron dose of the last 12 months is not current. */
   readonly ferritin: LabFinding;
   readonly tsat: LabFinding;
   readonly activeMedications: readonly MedicationFact[];
   readonly medicationHistory: readonly MedicationFact[];
   readonly irlsScores: readonly ScoreFact[];
+  /** Every active condition as written (text and coding displays), for indications matched on text. */
+  readonly problemList: readonly ProblemFact[];
   readonly draftOrders: readonly DraftOrderFact[];
   readonly unavailable: readonly string[];
 }
@@ -298,13 +339,44 @@ function findAugmentation(
     const date = str(c.onsetDateTime) ?? str(c.recordedDate);
     found.push({ display: 'augmentation recorded on the problem list', ...(date ? { date } : {}) });
   }
+  // Observations are assessments: the latest one decides, and a negative value means no augmentation.
+  let latestAssessment: { o: Observation; time: number } | undefined;
   for (const o of observations) {
     if (!isUsableStatus(o.status)) continue;
     if (!(o.code?.coding ?? []).some((x) => inValueSet(AUGMENTATION, x.system, x.code))) continue;
-    const date = observationTime(o)?.effective;
+    const time = observationTime(o)?.time ?? Number.NEGATIVE_INFINITY;
+    if (!latestAssessment || time >= latestAssessment.time) latestAssessment = { o, time };
+  }
+  if (latestAssessment && !isNegativeFinding(latestAssessment.o)) {
+    const date = observationTime(latestAssessment.o)?.effective;
     found.push({ display: 'augmentation recorded as a clinical finding', ...(date ? { date } : {}) });
   }
   return latest(found);
+}
+
+/** Words that record a finding as absent: "Absent", "No", "Not present", "Negative", "None", "Ruled out". */
+const NEGATIVE_TEXT = /^\s*(?:no|none|false|absent|negative|not present|not detected|denied|ruled out)\b/i;
+const NEGATIVE_ANYWHERE = /\b(?:absent|not present|not detected|ruled out)\b/i;
+/** HL7 ObservationInterpretation codes for a negative result: NEG (negative), ND (not detected). */
+const NEGATIVE_INTERPRETATION = new Set(['NEG', 'ND']);
+
+/**
+ * True when an assessment records the finding as absent: a false boolean, a
+ * coded or written value that says absent / no / not present / negative, or a
+ * negative interpretation. A finding with no value counts as present.
+ */
+export function isNegativeFinding(o: Observation): boolean {
+  if (o.valueBoolean === false) return true;
+  const words = [
+    ...texts(o.valueCodeableConcept),
+    ...(typeof o.valueString === 'string' ? [o.valueString] : []),
+  ].map((t) => t.slice(0, MAX_PARSED_TEXT));
+  if (words.some((t) => NEGATIVE_TEXT.test(t) || NEGATIVE_ANYWHERE.test(t))) return true;
+  return (o.interpretation ?? []).some(
+    (i) =>
+      (i.coding ?? []).some((c) => typeof c.code === 'string' && NEGATIVE_INTERPRETATION.has(c.code)) ||
+      texts(i).some((t) => NEGATIVE_TEXT.test(t.slice(0, MAX_PARSED_TEXT))),
+  );
 }
 
 /**
@@ -398,7 +470,37 @@ function recordFacts(
     ferritin: latestFerritin(observations, now),
     tsat: latestTsat(observations, now),
     irlsScores: irlsScores(observations),
+    problemList: problemList(conditions),
   };
+}
+
+const NOT_A_DOSE = new Set(['cancelled', 'entered-in-error', 'draft', 'not-taken', 'not-done']);
+
+/**
+ * The latest IV iron dose: a MedicationRequest (authoredOn), MedicationStatement
+ * (effective) or MedicationAdministration (effective) of an IV iron product, of
+ * any status that does not say the dose was never given. Future dates are ignored.
+ */
+function latestIvIronDose(
+  facts: readonly MedicationFact[],
+  administrations: readonly ReturnType<typeof fromMedicationAdministration>[],
+  now: Date,
+): IvIronDose | undefined {
+  const doses: IvIronDose[] = [];
+  const add = (display: string, date: string | undefined, reference: string, status: string): void => {
+    const time = parseFhirTime(date);
+    if (!date || time === undefined || time > now.getTime() || NOT_A_DOSE.has(status)) return;
+    doses.push({ display, date, time, reference, status });
+  };
+  for (const f of facts) if (f.classes.includes('iron-iv')) add(f.display, f.start, f.reference, f.status);
+  for (const a of administrations)
+    if (a?.ingredient.classes.includes('iron-iv')) add(a.display, a.date, a.reference, a.status);
+  return doses.sort((a, b) => b.time - a.time)[0];
+}
+
+/** "IV iron ferric carboxymaltose 750 mg (MedicationAdministration/x) on 2026-10-02" */
+export function describeIvIron(dose: IvIronDose): string {
+  return `the IV iron dose of ${dose.date.slice(0, 10)} (${dose.display}, ${dose.reference}, ${dose.status})`;
 }
 
 /** Builds the snapshot. `now` is injected so that freshness rules can be tested on a fixed clock. */
@@ -440,6 +542,23 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     if (fact) facts.push(fact);
   }
 
+  const administrations = (data.medicationAdministrations ?? []).map((ma) => {
+    try {
+      return fromMedicationAdministration(ma, resolve);
+    } catch {
+      skipped.push('a medication record could not be read and was skipped');
+      return undefined;
+    }
+  });
+  const latestIvIron = latestIvIronDose(facts, administrations, now);
+  let { ferritin, tsat } = records;
+  if (latestIvIron && latestIvIron.time >= monthsBefore(now, LAB_FRESHNESS_MONTHS).getTime()) {
+    // A dose recorded by date only: results of that day count as drawn before it (the usual pre-infusion draw).
+    const after = latestIvIron.date.length <= 10 ? latestIvIron.time + 86_400_000 : latestIvIron.time;
+    ferritin = withoutResultsBefore(ferritin, after, describeIvIron(latestIvIron));
+    tsat = withoutResultsBefore(tsat, after, describeIvIron(latestIvIron));
+  }
+
   const draftOrders: DraftOrderFact[] = [];
   const selections = drafts?.selections ? new Set(drafts.selections) : undefined;
   for (const mr of drafts?.medicationRequests ?? []) {
@@ -474,11 +593,13 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     ...(osaTreatment ? { osaTreatment } : {}),
     ...(opioidRiskScreen ? { opioidRiskScreen } : {}),
     ...(augmentationFinding ? { augmentationFinding } : {}),
-    ferritin: records.ferritin,
-    tsat: records.tsat,
+    ...(latestIvIron ? { latestIvIron } : {}),
+    ferritin,
+    tsat,
     activeMedications: facts.filter(isActive),
     medicationHistory: facts.filter(isHistory),
     irlsScores: records.irlsScores,
+    problemList: records.problemList,
     draftOrders,
     unavailable: [...data.unavailable, ...new Set(skipped)],
   };

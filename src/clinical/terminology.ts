@@ -168,6 +168,7 @@ export const OPIOID_USE_DISORDER = valueSet({
     sct('1081000119105', 'Opioid dependence, on agonist therapy'),
   ],
   prefixes: [{ system: SYSTEM.icd10cm, prefix: 'F11' }],
+  text: ['opioid use disorder', 'opioid dependence', 'opioid abuse'],
 });
 
 /** Opioid use disorder codes that say "in remission" (F11.11, F11.21, 191821007; [V]). */
@@ -332,3 +333,47 @@ export const SLEEP_STUDY_TEXT: readonly string[] = [
   'hsat',
   'psg',
 ];
+
+/**
+ * Non-RLS indications of drugs the guideline advises against for RLS, as words
+ * on the active problem list. The terminology notes give no verified code for
+ * any of these conditions, so they are matched on text only (condition text and
+ * coding displays), and the card says so.
+ */
+export const NON_RLS_INDICATION_TEXT: Readonly<
+  Record<string, readonly { name: string; words: readonly string[] }[]>
+> = {
+  bupropion: [
+    { name: 'depression', words: ['depress'] },
+    {
+      name: 'smoking cessation',
+      words: [
+        'nicotine dependence',
+        'tobacco use',
+        'tobacco dependence',
+        'smoking cessation',
+        'smoker',
+        'cigarette',
+      ],
+    },
+  ],
+  valproate: [
+    { name: 'epilepsy', words: ['epilep', 'seizure disorder'] },
+    { name: 'bipolar disorder', words: ['bipolar'] },
+    { name: 'migraine', words: ['migraine'] },
+  ],
+  carbamazepine: [
+    { name: 'epilepsy', words: ['epilep', 'seizure disorder'] },
+    { name: 'bipolar disorder', words: ['bipolar'] },
+    { name: 'trigeminal neuralgia', words: ['trigeminal neuralgia'] },
+  ],
+  clonazepam: [
+    { name: 'epilepsy', words: ['epilep', 'seizure disorder'] },
+    { name: 'panic disorder', words: ['panic'] },
+    {
+      name: 'REM sleep behaviour disorder',
+      words: ['rem sleep behavior', 'rem sleep behaviour', 'rem behavior disorder', 'rem behaviour disorder'],
+    },
+  ],
+  cabergoline: [{ name: 'hyperprolactinemia', words: ['hyperprolactin', 'prolactinoma'] }],
+};

@@ -33,6 +33,19 @@ export const IRON_RECHECK_MONTHS = { min: 6, max: 12 } as const;
 /** IV ferric carboxymaltose dose range for RLS (mg). AASM 2025, strong recommendation, moderate certainty ([S]). */
 export const FERRIC_CARBOXYMALTOSE_DOSE_MG = { min: 750, max: 1000 } as const;
 
+/**
+ * Upper bounds for IV iron: no IV iron draft at or above TSAT 45 % or ferritin
+ * 300 ng/mL (IRLSSG 2018 iron task force, Allen RP et al. Sleep Med 2018;41:27-44,
+ * doi:10.1016/j.sleep.2017.11.1126: IV iron studied below these values; [S]).
+ */
+export const IV_IRON_CEILING = { tsatPct: 45, ferritinNgMl: 300 } as const;
+
+/**
+ * After an IV iron dose: no iron rule suggests more iron for this many weeks,
+ * and iron studies are rechecked from then on ([D] policy of the rule catalog v2).
+ */
+export const IV_IRON_RECHECK_AFTER_WEEKS = 6;
+
 /** Hours without iron-containing supplements before the iron studies are drawn. AASM 2025 good-practice statement [V]. */
 export const IRON_SUPPLEMENT_HOLD_HOURS = 24;
 
@@ -123,8 +136,18 @@ export const OXYCODONE_ER_START_MG = { min: 5, max: 10 } as const;
 /** Methadone for refractory RLS, mg daily (guideline summary). */
 export const METHADONE_MG_PER_DAY = { min: 5, max: 10 } as const;
 
-/** Reassess with the IRLS this many weeks after a therapy starts (guideline summary: 4-6 weeks; rule catalog window 4-12). */
-export const REASSESS_IRLS_WEEKS = { min: 4, max: 12 } as const;
+/**
+ * Opioid-naive: no opioid active and none ordered or reported within this many
+ * days. Rule catalog v2 (`opioid-dose-above-start`).
+ */
+export const OPIOID_NAIVE_WITHIN_DAYS = 90;
+
+/**
+ * Reassess with the IRLS this many weeks after a therapy starts: the guideline
+ * summary's 4-6 weeks. The rule catalog's table says 4-12 weeks; where the two
+ * disagree the guideline summary (the clinical source of truth) is followed.
+ */
+export const REASSESS_IRLS_WEEKS = { min: 4, max: 6 } as const;
 
 /**
  * IRLS total at or below which symptoms count as controlled (mild or none):
@@ -154,6 +177,9 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   fcmDoseMin: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.min),
   fcmDoseMax: String(FERRIC_CARBOXYMALTOSE_DOSE_MG.max),
   ironHoldHours: String(IRON_SUPPLEMENT_HOLD_HOURS),
+  ivIronCeilingTsat: String(IV_IRON_CEILING.tsatPct),
+  ivIronCeilingFerritin: String(IV_IRON_CEILING.ferritinNgMl),
+  ivIronRecheckWeeks: String(IV_IRON_RECHECK_AFTER_WEEKS),
   gabapentinAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY.gabapentin),
   pregabalinAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY.pregabalin),
   enacarbilAdequate: String(ADEQUATE_ALPHA2DELTA_MG_PER_DAY['gabapentin-enacarbil']),
@@ -180,3 +206,17 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   augmentationRiskMin: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.min),
   augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),
 };
+
+// ---------------------------------------------------------------------------
+// Regimen at order time (rule catalog, "regimen at order time")
+// ---------------------------------------------------------------------------
+
+/**
+ * A dopaminergic, alpha-2-delta or opioid order marked completed still counts
+ * as current therapy this many days after it was authored (a dispensed
+ * prescription is often marked completed while the patient still takes it).
+ */
+export const COMPLETED_ORDER_CURRENT_DAYS = 90;
+
+/** When a completed order states its supply, it counts until the supply ends plus this many days. */
+export const SUPPLY_GRACE_DAYS = 7;

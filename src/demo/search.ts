@@ -46,6 +46,7 @@ export const SEARCH_PARAMETERS: Readonly<Record<string, readonly SearchParamDecl
   Observation: [ID, PATIENT, SUBJECT, CODE],
   MedicationRequest: [ID, PATIENT, SUBJECT, CODE],
   MedicationStatement: [ID, PATIENT, SUBJECT, CODE],
+  MedicationAdministration: [ID, PATIENT, SUBJECT, CODE],
   Medication: [ID, CODE],
   Procedure: [ID, PATIENT, SUBJECT, CODE],
   DeviceUseStatement: [ID, PATIENT, SUBJECT],
@@ -83,7 +84,9 @@ function codingsOf(r: FhirResource): { system?: string; code?: string }[] {
     medicationCodeableConcept?: { coding?: unknown };
   };
   const coding =
-    r.resourceType === 'MedicationRequest' || r.resourceType === 'MedicationStatement'
+    r.resourceType === 'MedicationRequest' ||
+    r.resourceType === 'MedicationStatement' ||
+    r.resourceType === 'MedicationAdministration'
       ? holder.medicationCodeableConcept?.coding
       : holder.code?.coding;
   return Array.isArray(coding) ? (coding as { system?: string; code?: string }[]) : [];

@@ -15,6 +15,7 @@ import type {
   Procedure,
   FhirResource,
   Medication,
+  MedicationAdministration,
   MedicationRequest,
   MedicationStatement,
   Observation,
@@ -114,6 +115,7 @@ function subjectOf(resource: FhirResource): Reference | undefined {
     case 'Observation':
     case 'MedicationRequest':
     case 'MedicationStatement':
+    case 'MedicationAdministration':
     case 'Procedure':
     case 'DeviceUseStatement':
       return resource.subject;
@@ -146,7 +148,12 @@ function indexMedications(
 function medicationRefs(resources: readonly FhirResource[]): string[] {
   const refs = new Set<string>();
   for (const r of resources) {
-    if (r.resourceType !== 'MedicationRequest' && r.resourceType !== 'MedicationStatement') continue;
+    if (
+      r.resourceType !== 'MedicationRequest' &&
+      r.resourceType !== 'MedicationStatement' &&
+      r.resourceType !== 'MedicationAdministration'
+    )
+      continue;
     const ref = r.medicationReference?.reference;
     if (typeof ref === 'string' && ref && !ref.startsWith('#')) refs.add(ref);
   }
@@ -227,6 +234,7 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     rlsAssessments: [],
     medicationRequests: [],
     medicationStatements: [],
+    medicationAdministrations: [],
     procedures: [],
     deviceUseStatements: [],
   };
@@ -307,6 +315,9 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     medicationRequests: all.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'),
     medicationStatements: all.filter(
       (r): r is MedicationStatement => r.resourceType === 'MedicationStatement',
+    ),
+    medicationAdministrations: all.filter(
+      (r): r is MedicationAdministration => r.resourceType === 'MedicationAdministration',
     ),
     procedures: all.filter((r): r is Procedure => r.resourceType === 'Procedure'),
     deviceUseStatements: all.filter((r): r is DeviceUseStatement => r.resourceType === 'DeviceUseStatement'),

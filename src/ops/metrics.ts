@@ -15,6 +15,8 @@ export interface Metrics {
   readonly hookDuration: Histogram<'service' | 'status'>;
   /** Cards issued, labels rule and indicator. */
   readonly cards: Counter<'rule' | 'indicator'>;
+  /** Cards held back by suppression (earlier feedback on the same finding), label rule. */
+  readonly cardsSuppressed: Counter<'rule'>;
   /** Fallback requests to FHIR servers, label outcome. */
   readonly fhirRequests: Counter<'outcome'>;
   /** Fallback request duration, label outcome. */
@@ -53,6 +55,12 @@ export function createMetrics(): Metrics {
       name: 'cds_cards_total',
       help: 'Cards returned to EHRs.',
       labelNames: ['rule', 'indicator'],
+      registers,
+    }),
+    cardsSuppressed: new Counter({
+      name: 'cds_cards_suppressed_total',
+      help: 'Cards not returned because the same finding was overridden or accepted earlier (suppression).',
+      labelNames: ['rule'],
       registers,
     }),
     fhirRequests: new Counter({

@@ -7,7 +7,8 @@ import type { Card } from '../cds-hooks/types.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
 import type { Logger } from '../logger.js';
 import { memoryStore } from '../store/open.js';
-import type { CardLogEntry, ClientKey, OpsStore } from '../store/types.js';
+import type { CardLogEntry, ClientKey, OpsStore, SuppressedCardEntry } from '../store/types.js';
+import type { Suppression } from '../suppression/policy.js';
 import { WriteQueue } from '../store/write-queue.js';
 import type { ReadinessCheck } from './health.js';
 import { type Metrics, createMetrics } from './metrics.js';
@@ -17,6 +18,8 @@ export interface Operations {
   readonly store: OpsStore;
   /** Card-log writes, off the response path. */
   readonly cardLog: WriteQueue<CardLogEntry>;
+  /** Writes of the cards held back by suppression, off the response path. */
+  readonly suppressedLog: WriteQueue<SuppressedCardEntry>;
   readonly metrics: Metrics;
   /** Checks behind `/readyz` besides the card templates (store first). */
   readonly readiness: readonly ReadinessCheck[];
@@ -65,9 +68,26 @@ export function createOperations(options: OperationsOptions): Operations {
       logger.error({ entries }, 'card log: queue full; entries dropped');
     },
   });
+  const suppressedLog = new WriteQueue<SuppressedCardEntry>({
+    write: (batch) => store.recordSuppressed(batch),
+    maxEntries: options.queueMax ?? 10_000,
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    onWriteError: (error, entries) => {
+      metrics.storeFailures.inc({ operation: 'suppressed_log', reason: 'error' });
+      logger.error(
+        { err: errorSummary(error), entries },
+        'suppressed-card log: store write failed; will retry',
+      );
+    },
+    onDrop: (entries) => {
+      metrics.storeFailures.inc({ operation: 'suppressed_log', reason: 'queue_full' }, entries);
+      logger.error({ entries }, 'suppressed-card log: queue full; entries dropped');
+    },
+  });
   return {
     store,
     cardLog,
+    suppressedLog,
     metrics,
     readiness: [{ name: 'store', check: () => store.ping() }, ...(options.readiness ?? [])],
     lifecycle: { draining: false },
@@ -85,26 +105,61 @@ export function fhirRequestObserver(metrics: Metrics): (event: FhirRequestEvent)
 /** Longest hook instance kept in the card log and logs (a UUID is 36). */
 const MAX_HOOK_INSTANCE = 100;
 
-/** Counts the cards and queues them for the card log with the client that received them (never waits, never throws). */
+/** Who and what one call's cards were about, as the card log keeps it. */
+export interface IssuedCall {
+  readonly serviceId: string;
+  readonly hookInstance: string;
+  /** The client that received the cards: only it may send feedback on them. */
+  readonly client: ClientKey;
+  /** Keyed hash of the patient id. */
+  readonly patientHash?: string;
+  /** Keyed hash of the ordering session. */
+  readonly sessionHash?: string;
+}
+
+/** Counts the cards and queues them for the card log (never waits, never throws). */
 export function recordIssuedCards(
   ops: Operations,
-  serviceId: string,
-  hookInstance: string,
-  client: ClientKey,
-  cards: readonly Card[],
+  call: IssuedCall,
+  cards: readonly { readonly card: Card; readonly factsHash?: string }[],
   issuedAt: Date,
 ): void {
-  for (const card of cards)
+  for (const { card } of cards)
     ops.metrics.cards.inc({ rule: card.source.topic.code, indicator: card.indicator });
   ops.cardLog.push(
-    cards.map((card) => ({
+    cards.map(({ card, factsHash }) => ({
       cardUuid: card.uuid,
-      serviceId,
+      serviceId: call.serviceId,
       ruleId: card.source.topic.code,
       indicator: card.indicator,
-      hookInstance: hookInstance.slice(0, MAX_HOOK_INSTANCE),
-      client,
+      hookInstance: call.hookInstance.slice(0, MAX_HOOK_INSTANCE),
+      client: call.client,
       issuedAt,
+      ...(call.patientHash ? { patientHash: call.patientHash } : {}),
+      ...(factsHash ? { factsHash } : {}),
+      ...(call.sessionHash ? { sessionHash: call.sessionHash } : {}),
+    })),
+  );
+}
+
+/** Counts the cards held back and queues them for the governance log (never waits, never throws). */
+export function recordSuppressedCards(
+  ops: Operations,
+  call: IssuedCall,
+  held: readonly { readonly card: Card; readonly suppression: Suppression }[],
+  at: Date,
+): void {
+  for (const { card } of held) ops.metrics.cardsSuppressed.inc({ rule: card.source.topic.code });
+  ops.suppressedLog.push(
+    held.map(({ card, suppression }) => ({
+      cardUuid: card.uuid,
+      serviceId: call.serviceId,
+      ruleId: card.source.topic.code,
+      indicator: card.indicator,
+      client: call.client,
+      byCardUuid: suppression.byCardUuid,
+      outcome: suppression.outcome,
+      suppressedAt: at,
     })),
   );
 }

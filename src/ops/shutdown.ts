@@ -53,6 +53,9 @@ export function gracefulShutdown(options: ShutdownOptions): (signal: string) => 
 
     const left = await ops.cardLog.flush(Math.max(0, deadline - Date.now()));
     if (left > 0) logger.error({ entries: left }, 'card log: entries not written at shutdown');
+    const heldLeft = await ops.suppressedLog.flush(Math.max(0, deadline - Date.now()));
+    if (heldLeft > 0)
+      logger.error({ entries: heldLeft }, 'suppressed-card log: entries not written at shutdown');
     for (const close of options.closers ?? []) {
       try {
         await close();

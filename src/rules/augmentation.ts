@@ -13,14 +13,19 @@ import type { MedicationFact } from '../clinical/medications.js';
 import type { PatientSnapshot } from '../clinical/snapshot.js';
 import { taperSchedule } from '../clinical/taper.js';
 import {
+  ADEQUATE_ALPHA2DELTA_MG_PER_DAY,
   AUGMENTATION_DOSE_INCREASES,
+  GABAPENTIN_TARGET_MG_PER_DAY,
   RLS_MAX_DAILY_DOSE_MG,
   TAPER_STEP_PRAMIPEXOLE_EQ_MG,
 } from '../clinical/thresholds.js';
 import { displayDate, monthsBefore } from '../clinical/time.js';
-import { medication, num } from './describe.js';
+import { type CompletedInBaseline, type OrderRegimen, orderRegimen, totalOf } from '../clinical/regimen.js';
+import type { DraftOrderFact } from '../clinical/snapshot.js';
+import { doseReading, medication, num } from './describe.js';
 import { selectedDrafts } from './focus.js';
-import type { Rule, SuggestionIntent } from './types.js';
+import { gateLines, gateNames, opioidGates } from './gates.js';
+import type { Finding, Rule, SuggestionIntent } from './types.js';
 
 function doseLine(m: MedicationFact): string {
   const eq = describeEquivalent(m);
@@ -28,25 +33,26 @@ function doseLine(m: MedicationFact): string {
   return `${medication(m)}${eq && m.ingredient.id !== 'pramipexole' ? ` = ${eq}` : ''}${since}`;
 }
 
-/** Dopamine-agonist dose increases within the window: consecutive orders whose pramipexole-equivalent dose rose. */
+/**
+ * Dopaminergic dose increases within the window: consecutive orders of the
+ * same scale (agonists in pramipexole-equivalents, levodopa in mg) whose dose rose.
+ */
 export function recentDoseIncreases(s: PatientSnapshot): { count: number; lines: string[] } {
   const since = monthsBefore(s.now, AUGMENTATION_DOSE_INCREASES.withinMonths).getTime();
-  const orders = s.medicationHistory
-    .filter(
-      (m) => m.resourceType === 'MedicationRequest' && isDopamineAgonist(m) && m.startTime !== undefined,
-    )
-    .sort((a, b) => (a.startTime ?? 0) - (b.startTime ?? 0));
   const lines: string[] = [];
-  for (let i = 1; i < orders.length; i++) {
-    const before = orders[i - 1];
-    const after = orders[i];
-    if (!before || !after) continue;
-    const a = pramipexoleEquivalent(before);
-    const b = pramipexoleEquivalent(after);
-    if (a === undefined || b === undefined || b <= a || (after.startTime ?? 0) < since) continue;
-    lines.push(
-      `dose raised on ${displayDate(after.start ?? '')}: ${num(a)} → ${num(b)} mg/day pramipexole-equivalent`,
-    );
+  for (const family of FAMILIES) {
+    const orders = s.medicationHistory
+      .filter((m) => m.resourceType === 'MedicationRequest' && family.member(m) && m.startTime !== undefined)
+      .sort((a, b) => (a.startTime ?? 0) - (b.startTime ?? 0));
+    for (let i = 1; i < orders.length; i++) {
+      const before = orders[i - 1];
+      const after = orders[i];
+      if (!before || !after) continue;
+      const a = family.value(before);
+      const b = family.value(after);
+      if (a === undefined || b === undefined || b <= a || (after.startTime ?? 0) < since) continue;
+      lines.push(`dose raised on ${displayDate(after.start ?? '')}: ${num(a)} → ${num(b)} ${family.unit}`);
+    }
   }
   return { count: lines.length, lines };
 }
@@ -66,13 +72,22 @@ export function augmentationSigns(s: PatientSnapshot): string[] {
       ...increases.lines,
     );
   }
-  for (const m of s.activeMedications.filter(isDopamineAgonist)) {
+  const agonists = s.activeMedications.filter(isDopamineAgonist);
+  for (const m of agonists) {
     const max = RLS_MAX_DAILY_DOSE_MG[m.ingredient.id];
     if (max !== undefined && m.dose.known && m.dose.mgPerDay > max) {
       signs.push(
         `${m.ingredient.display} ${num(m.dose.mgPerDay)} mg/day is above the RLS maximum of ${max} mg/day`,
       );
     }
+  }
+  const distinct = new Set(agonists.map((m) => m.ingredient.id));
+  const summed = totalOf(agonists, pramipexoleEquivalent);
+  const pramipexoleMax = RLS_MAX_DAILY_DOSE_MG.pramipexole ?? 0;
+  if (distinct.size >= 2 && summed.known && summed.total > pramipexoleMax) {
+    signs.push(
+      `${[...distinct].join(' + ')} together: ${num(summed.total)} mg/day pramipexole-equivalent, above the RLS maximum of ${pramipexoleMax} mg/day pramipexole`,
+    );
   }
   const [previous, latest] = s.irlsScores.slice(-2);
   if (previous && latest && latest.value > previous.value) {
@@ -83,34 +98,116 @@ export function augmentationSigns(s: PatientSnapshot): string[] {
   return signs;
 }
 
-/** `augmentation-suspected`: an active dopamine agonist with any sign of augmentation. */
+/** What to add before tapering, fitted to what the patient already takes (rule catalog v2). */
+function augmentationPlan(s: PatientSnapshot): {
+  variant?: string;
+  values: Record<string, string>;
+  lines: string[];
+  suggestions: SuggestionIntent[];
+} {
+  const a2d = s.activeMedications.filter((m) => m.classes.includes('alpha2delta'));
+  if (a2d.length === 0)
+    return { values: {}, lines: [], suggestions: [{ kind: 'gabapentin-instead', esrd: !!s.esrd }] };
+  const partner = a2d
+    .map(
+      (m) => `${m.ingredient.display} ${m.dose.known ? `${num(m.dose.mgPerDay)} mg/day` : '(dose unknown)'}`,
+    )
+    .join(' + ');
+  const on = `already on ${a2d.map(medication).join('; ')}`;
+  if (s.esrd)
+    return {
+      variant: 'esrd-on-alpha2delta',
+      values: { partner },
+      lines: [`${on}; in ESRD the alpha-2-delta dose stays low, so it is not titrated further here`],
+      suggestions: [],
+    };
+  const therapeutic = a2d.filter((m) => {
+    const adequate = ADEQUATE_ALPHA2DELTA_MG_PER_DAY[m.ingredient.id];
+    return adequate !== undefined && m.dose.known && m.dose.mgPerDay >= adequate;
+  });
+  if (therapeutic.length === 0) {
+    const unread = a2d.filter((m) => !m.dose.known);
+    return {
+      variant: 'titrate',
+      values: { partner },
+      lines: [
+        `${on}: ${unread.length ? 'its dose could not be read (check it by hand); ' : ''}titrate it towards the adequate dose (gabapentin ${ADEQUATE_ALPHA2DELTA_MG_PER_DAY.gabapentin}-${GABAPENTIN_TARGET_MG_PER_DAY.max} mg/day, pregabalin ${ADEQUATE_ALPHA2DELTA_MG_PER_DAY.pregabalin} mg/day, gabapentin enacarbil ${ADEQUATE_ALPHA2DELTA_MG_PER_DAY['gabapentin-enacarbil']} mg/day) rather than adding a second order`,
+      ],
+      suggestions: [],
+    };
+  }
+  const therapeuticLine = `${on}: at or above the adequate dose, so the next step is an opioid`;
+  const opioids = s.activeMedications.filter((m) => m.classes.includes('opioid'));
+  if (opioids.length > 0)
+    return {
+      variant: 'on-opioid',
+      values: { partner },
+      lines: [therapeuticLine, `already on an opioid: ${opioids.map(medication).join('; ')}`],
+      suggestions: [],
+    };
+  const gates = opioidGates(s);
+  if (gates.length > 0)
+    return {
+      variant: 'opioid-gated',
+      values: { partner, gates: gateNames(gates) },
+      lines: [therapeuticLine, ...gateLines(gates)],
+      suggestions: [],
+    };
+  return {
+    variant: 'opioid-next',
+    values: { partner },
+    lines: [therapeuticLine],
+    suggestions: [{ kind: 'order-oxycodone-er' }],
+  };
+}
+
+/** `augmentation-suspected`: an active dopaminergic drug (agonist or levodopa) with any sign of augmentation. */
 export const augmentationSuspected: Rule = {
   id: 'augmentation-suspected',
   hooks: ['patient-view'],
   evaluate(s) {
     if (!s.rls) return undefined;
-    const agonists = s.activeMedications.filter(isDopamineAgonist);
-    if (agonists.length === 0) return undefined;
+    const dopaminergic = s.activeMedications.filter(isDopaminergic);
+    if (dopaminergic.length === 0) return undefined;
     const signs = augmentationSigns(s);
     if (signs.length === 0) return undefined;
+    const agonists = dopaminergic.filter(isDopamineAgonist);
     const withDose = agonists
       .filter((m) => m.dose.known)
       .sort((a, b) => (pramipexoleEquivalent(b) ?? 0) - (pramipexoleEquivalent(a) ?? 0))[0];
     const steps =
       withDose && withDose.dose.known ? taperSchedule(withDose.ingredient.id, withDose.dose.mgPerDay) : [];
     const missing: string[] = [];
-    if (steps.length === 0)
+    if (agonists.length === 0)
+      missing.push(
+        'no taper schedule is computed for levodopa: taper it slowly once the new drug controls symptoms',
+      );
+    else if (steps.length === 0)
       missing.push('the current daily dose is unknown, so no taper schedule could be computed');
+    for (const m of dopaminergic) if (!m.dose.known) missing.push(doseReading(m));
     if (s.irlsScores.length < 2)
       missing.push('fewer than two IRLS scores on record: a rising score could not be checked');
+    const plan = augmentationPlan(s);
     return {
       ruleId: 'augmentation-suspected',
       indicator: 'warning',
-      values: { drug: (withDose ?? agonists[0])?.ingredient.display ?? 'the dopamine agonist' },
-      evidence: [...agonists.map((m) => `active: ${doseLine(m)}`), ...signs.map((x) => `sign: ${x}`)],
-      computed: agonists
+      values: {
+        drug: (withDose ?? dopaminergic[0])?.ingredient.display ?? 'the dopaminergic drug',
+        ...plan.values,
+      },
+      evidence: [
+        ...dopaminergic.map((m) => `active: ${doseLine(m)}`),
+        ...signs.map((x) => `sign: ${x}`),
+        ...plan.lines,
+      ],
+      computed: dopaminergic
         .map(describeEquivalent)
         .filter((x): x is string => !!x)
+        .concat(
+          s.activeMedications
+            .filter((m) => m.dose.known && (isDopaminergic(m) || m.classes.includes('alpha2delta')))
+            .map(doseReading),
+        )
         .concat(
           steps.length
             ? [
@@ -119,7 +216,8 @@ export const augmentationSuspected: Rule = {
             : [],
         ),
       missing,
-      suggestions: [{ kind: 'gabapentin-instead', esrd: !!s.esrd }],
+      suggestions: plan.suggestions,
+      ...(plan.variant ? { variant: plan.variant } : {}),
       ...(withDose && steps.length ? { taper: { drug: withDose.ingredient.display, steps } } : {}),
     };
   },
@@ -151,135 +249,227 @@ export const dopamineAgonistReview: Rule = {
   },
 };
 
-/** Total active pramipexole-equivalent dose, or undefined when any active agonist's dose is unknown. */
-function totalActiveEquivalent(active: readonly MedicationFact[]): number | undefined {
-  let total = 0;
-  for (const m of active) {
-    const eq = pramipexoleEquivalent(m);
-    if (eq === undefined) return undefined;
-    total += eq;
-  }
-  return Math.round(total * 1000) / 1000;
+/** Levodopa (carbidopa/levodopa), compared only with levodopa. */
+const isLevodopa = (m: MedicationFact): boolean => m.classes.includes('levodopa');
+
+/** The levodopa mg/day of an order, when read. */
+const levodopaMg = (m: MedicationFact): number | undefined => (m.dose.known ? m.dose.mgPerDay : undefined);
+
+/** A dose family compared on one scale: the agonists in pramipexole-equivalents, levodopa in mg. */
+interface Family {
+  readonly name: string;
+  readonly unit: string;
+  readonly member: (m: MedicationFact) => boolean;
+  readonly value: (m: MedicationFact) => number | undefined;
 }
 
-/** Daily mg of active levodopa, or undefined when unknown. */
-function activeLevodopaMg(active: readonly MedicationFact[]): number | undefined {
-  let total = 0;
-  for (const m of active) {
-    if (!m.dose.known) return undefined;
-    total += m.dose.mgPerDay;
-  }
-  return total;
+const FAMILIES: readonly Family[] = [
+  {
+    name: 'dopamine agonists',
+    unit: 'mg/day pramipexole-equivalent',
+    member: isDopamineAgonist,
+    value: pramipexoleEquivalent,
+  },
+  { name: 'levodopa', unit: 'mg/day levodopa', member: isLevodopa, value: levodopaMg },
+];
+
+function describeCompleted(c: CompletedInBaseline): string {
+  return `${c.why}: ${doseLine(c.fact)}${timesOf(c.fact)} (${c.fact.reference})`;
 }
 
-/** `dopamine-agonist-dose-increase`: a draft that raises the dopaminergic dose, or adds a second agonist. */
+/** " (at bedtime)", " (at 17:00)", or nothing when no time of day is known. */
+function timesOf(m: MedicationFact): string {
+  const slots = (m.timeSlots ?? []).filter((x) => x !== 'schedule' && x !== 'patch');
+  return slots.length ? ` (at ${slots.join(' and ')})` : '';
+}
+
+/**
+ * The alpha-2-delta suggestion that fits the regimen: gabapentin to start when
+ * the patient takes no alpha-2-delta ligand; none (titrate the one taken) when
+ * the patient already takes one.
+ */
+function alpha2DeltaFit(
+  regimen: readonly MedicationFact[],
+): { kind: 'start' } | { kind: 'titrate'; line: string } {
+  const a2d = regimen.filter((m) => m.classes.includes('alpha2delta'));
+  if (a2d.length === 0) return { kind: 'start' };
+  return {
+    kind: 'titrate',
+    line: `already on an alpha-2-delta ligand (${a2d.map(medication).join('; ')}): titrate it rather than adding a second one`,
+  };
+}
+
+/**
+ * `dopamine-agonist-dose-increase`: the resulting regimen's dopaminergic dose
+ * exceeds the baseline's (an extra dose, a higher renewal, a patch step, a
+ * switch at a higher equivalent dose), or a second dopaminergic drug is added
+ * without replacing the first; a draft whose dose cannot be read on top of
+ * active dopaminergic therapy fires at warning. A taper fires nothing.
+ */
 export const dopamineAgonistDoseIncrease: Rule = {
   id: 'dopamine-agonist-dose-increase',
   hooks: ['order-select', 'order-sign'],
   evaluate(s) {
     if (!s.rls) return undefined;
-    const activeAgonists = s.activeMedications.filter(isDopamineAgonist);
-    const activeLevodopa = s.activeMedications.filter((m) => m.classes.includes('levodopa'));
-    if (activeAgonists.length === 0 && activeLevodopa.length === 0) return undefined;
-    const drafts = selectedDrafts(s, isDopaminergic);
-    const evidence: string[] = [];
+    const selected = selectedDrafts(s, isDopaminergic);
+    if (selected.length === 0) return undefined;
+    const regimen = orderRegimen(s);
+    const baseline = regimen.baseline.filter(isDopaminergic);
+    if (baseline.length === 0) return undefined;
+    const completedUsed = regimen.completed.filter((c) => isDopaminergic(c.fact));
+    const evidence: string[] = baseline
+      .filter((m) => !completedUsed.some((c) => c.fact === m))
+      .map((m) => `current: ${doseLine(m)}${timesOf(m)}`);
+    evidence.push(...completedUsed.map(describeCompleted));
+    const computed: string[] = [];
     const missing: string[] = [];
-    const offending: MedicationFact[] = [];
+    const offending = new Set<DraftOrderFact>();
     let increase = false;
-    for (const draft of drafts) {
-      if (draft.classes.includes('levodopa')) {
-        // Levodopa is its own case: compared only with active levodopa, in mg.
-        if (activeLevodopa.length === 0) continue;
-        const draftMg = draft.dose.known ? draft.dose.mgPerDay : undefined;
-        const activeMg = activeLevodopaMg(activeLevodopa);
-        if (draftMg === undefined || activeMg === undefined) {
-          missing.push('levodopa dose unknown (draft or active): the increase could not be checked');
-        } else if (draftMg > activeMg) {
-          increase = true;
-          offending.push(draft);
-          evidence.push(
-            `draft ${medication(draft)} is more than the active ${num(activeMg)} mg/day of levodopa`,
-          );
-        }
-        continue;
-      }
-      // A dopamine agonist is compared with active dopamine agonists only.
-      if (activeAgonists.length === 0) continue;
-      const same = activeAgonists.filter((m) => m.ingredient.id === draft.ingredient.id);
-      const draftEq = pramipexoleEquivalent(draft);
-      if (same.length > 0) {
-        const activeEq = totalActiveEquivalent(same);
-        if (draftEq === undefined || activeEq === undefined) {
-          missing.push(
-            `${draft.display}: draft or active daily dose unknown, so a same-drug increase could not be checked`,
-          );
-        } else if (draftEq > activeEq) {
-          increase = true;
-          offending.push(draft);
-          evidence.push(
-            `draft ${doseLine(draft)} is above the active ${num(activeEq)} mg/day pramipexole-equivalent`,
-          );
-        }
-        continue;
-      }
-      const activeEq = totalActiveEquivalent(activeAgonists);
-      offending.push(draft);
-      if (draftEq !== undefined && activeEq !== undefined && draftEq > activeEq) {
-        increase = true;
+    let secondDrug = false;
+    let unknown = false;
+
+    for (const draft of selected) {
+      const replacing = baseline.filter((b) => regimen.replaced.get(b.reference)?.by === draft);
+      for (const b of replacing)
+        evidence.push(`draft ${doseLine(draft)} ${regimen.replaced.get(b.reference)?.how ?? ''}`);
+      if (replacing.length === 0) {
+        const sameDrug = baseline.some((b) => b.ingredient.id === draft.ingredient.id);
         evidence.push(
-          `draft ${doseLine(draft)} switches agonist at a higher dose than the active ${num(activeEq)} mg/day pramipexole-equivalent`,
+          `draft ${doseLine(draft)}${timesOf(draft)} ${
+            !sameDrug
+              ? 'is added to the current dopaminergic therapy'
+              : draft.timeSlots?.length
+                ? 'is added to the current order (another time of day)'
+                : 'is counted as an addition (no time of day stated, no prior prescription named)'
+          }`,
         );
-      } else {
-        evidence.push(`draft ${doseLine(draft)} adds a second dopamine agonist`);
-        if (draftEq === undefined || activeEq === undefined)
-          missing.push('a daily dose is unknown: only the added agonist could be judged');
+        if (!sameDrug) {
+          secondDrug = true;
+          offending.add(draft);
+        }
       }
     }
-    if (offending.length === 0) return undefined;
-    const suggestions: SuggestionIntent[] = [
-      ...offending.map((d): SuggestionIntent => ({
-        kind: 'delete-draft',
-        reference: d.reference,
-        display: d.display,
-      })),
-      { kind: 'gabapentin-instead', esrd: !!s.esrd },
-    ];
+    for (const family of FAMILIES) {
+      const touched = selected.filter(family.member);
+      if (touched.length === 0) continue;
+      const before = totalOf(regimen.baseline.filter(family.member), family.value);
+      const after = totalOf(regimen.resulting.filter(family.member), family.value);
+      if (!before.known || !after.known) {
+        unknown = true;
+        const unread = [...(before.known ? [] : before.unknown), ...(after.known ? [] : after.unknown)];
+        for (const m of new Set(unread)) missing.push(doseReading(m));
+        continue;
+      }
+      computed.push(
+        `${family.name}: ${num(before.total)} ${family.unit} now, ${num(after.total)} ${family.unit} with the draft orders`,
+      );
+      if (after.total > before.total + 1e-9) {
+        increase = true;
+        touched.forEach((d) => offending.add(d));
+      }
+    }
+    for (const m of [...baseline, ...selected]) if (m.dose.known) computed.push(doseReading(m));
+    computed.push(
+      ...[...baseline, ...selected]
+        .map(describeEquivalent)
+        .filter((x): x is string => !!x && !x.endsWith('pramipexole')),
+    );
+    if (!increase && !secondDrug && !unknown) return undefined;
+    const loud = increase || secondDrug;
+    const fit = alpha2DeltaFit(regimen.resulting);
+    if (fit.kind === 'titrate') evidence.push(fit.line);
+    const targets = loud ? [...offending] : selected.filter((d) => !d.dose.known);
+    const suggestions: SuggestionIntent[] = loud
+      ? [
+          ...targets.map((d): SuggestionIntent => ({
+            kind: 'delete-draft',
+            reference: d.reference,
+            display: d.display,
+          })),
+          ...(fit.kind === 'start' ? [{ kind: 'gabapentin-instead', esrd: !!s.esrd } as const] : []),
+        ]
+      : [];
     return {
       ruleId: 'dopamine-agonist-dose-increase',
-      indicator: 'critical',
-      values: { drug: offending[0]?.ingredient.display ?? 'the dopamine agonist' },
-      evidence: [...activeAgonists, ...activeLevodopa].map((m) => `active: ${doseLine(m)}`).concat(evidence),
-      computed: [...activeAgonists, ...offending].map(describeEquivalent).filter((x): x is string => !!x),
+      indicator: loud ? 'critical' : 'warning',
+      values: { drug: (targets[0] ?? selected[0])?.ingredient.display ?? 'the dopaminergic drug' },
+      evidence,
+      computed: [...new Set(computed)],
       missing,
       suggestions,
-      ...(increase ? {} : { variant: 'second-agonist' }),
+      ...(loud ? (increase ? {} : { variant: 'second-agonist' }) : { variant: 'dose-unknown' }),
     };
   },
 };
 
-/** `dopamine-agonist-new-start`: a draft dopamine agonist for a patient on none. */
+/** `dopamine-agonist-new-start`: a draft dopamine agonist for a patient on no dopaminergic drug (v2 baseline). */
 export const dopamineAgonistNewStart: Rule = {
   id: 'dopamine-agonist-new-start',
   hooks: ['order-select', 'order-sign'],
   evaluate(s) {
     if (!s.rls) return undefined;
-    if (s.activeMedications.some(isDopaminergic)) return undefined;
     const drafts = selectedDrafts(s, isDopamineAgonist);
     const first = drafts[0];
     if (!first) return undefined;
-    return {
-      ruleId: 'dopamine-agonist-new-start',
-      indicator: 'info',
-      values: { drug: first.ingredient.display },
-      evidence: drafts.map((d) => `draft ${doseLine(d)}`),
-      computed: drafts.map(describeEquivalent).filter((x): x is string => !!x),
-      missing: [],
-      suggestions: [
-        { kind: 'gabapentin-instead', esrd: !!s.esrd, reference: first.reference, display: first.display },
-      ],
-    };
+    const regimen = orderRegimen(s);
+    if (regimen.baseline.some(isDopaminergic)) return undefined;
+    return newStartFinding('dopamine-agonist-new-start', 'info', drafts, regimen, !!s.esrd);
   },
 };
+
+/**
+ * `levodopa-new-start`: a draft levodopa for a patient on no dopaminergic drug:
+ * warning (AASM 2025 suggests against standard use; the most augmentation-prone
+ * dopaminergic drug), info when every draft is taken only as needed.
+ */
+export const levodopaNewStart: Rule = {
+  id: 'levodopa-new-start',
+  hooks: ['order-select', 'order-sign'],
+  evaluate(s) {
+    if (!s.rls) return undefined;
+    const drafts = selectedDrafts(s, isLevodopa);
+    if (drafts.length === 0) return undefined;
+    const regimen = orderRegimen(s);
+    if (regimen.baseline.some(isDopaminergic)) return undefined;
+    const asNeeded = drafts.every((d) => d.asNeeded === true);
+    const finding = newStartFinding(
+      'levodopa-new-start',
+      asNeeded ? 'info' : 'warning',
+      drafts,
+      regimen,
+      !!s.esrd,
+    );
+    // As-needed levodopa is a reasonable choice for intermittent symptoms: no replacement is pushed.
+    return asNeeded ? { ...finding, suggestions: [], variant: 'as-needed' } : finding;
+  },
+};
+
+function newStartFinding(
+  ruleId: string,
+  indicator: Finding['indicator'],
+  drafts: readonly DraftOrderFact[],
+  regimen: OrderRegimen,
+  esrd: boolean,
+): Finding {
+  const first = drafts[0];
+  const fit = alpha2DeltaFit(regimen.resulting);
+  return {
+    ruleId,
+    indicator,
+    values: { drug: first?.ingredient.display ?? 'the dopaminergic drug' },
+    evidence: [
+      ...drafts.map((d) => `draft ${doseLine(d)}${d.asNeeded ? ' (as needed)' : ''}`),
+      'no dopaminergic drug in the current regimen (active orders, reported medications, orders completed in the last 90 days)',
+      ...(fit.kind === 'titrate' ? [fit.line] : []),
+    ],
+    computed: drafts.map((d) => (d.dose.known ? doseReading(d) : undefined)).filter((x): x is string => !!x),
+    missing: drafts.filter((d) => !d.dose.known).map(doseReading),
+    suggestions:
+      fit.kind === 'start' && first
+        ? [{ kind: 'gabapentin-instead', esrd, reference: first.reference, display: first.display }]
+        : [],
+  };
+}
 
 /** The dopamine-agonist rules, in catalog order. */
 export const AUGMENTATION_RULES: readonly Rule[] = [
@@ -287,4 +477,5 @@ export const AUGMENTATION_RULES: readonly Rule[] = [
   augmentationSuspected,
   dopamineAgonistDoseIncrease,
   dopamineAgonistNewStart,
+  levodopaNewStart,
 ];

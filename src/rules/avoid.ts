@@ -6,7 +6,8 @@
 import { matchConcept } from '../clinical/conditions.js';
 import type { MedicationFact } from '../clinical/medications.js';
 import type { PatientSnapshot } from '../clinical/snapshot.js';
-import { RLS } from '../clinical/terminology.js';
+import { NON_RLS_INDICATION_TEXT, RLS } from '../clinical/terminology.js';
+import { displayDate } from '../clinical/time.js';
 import { medication } from './describe.js';
 import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';
 import type { Finding, Hook, Indicator, Rule } from './types.js';
@@ -25,6 +26,28 @@ function reasonText(order: MedicationFact): string {
   return order.reasons
     .map((r) => r.text ?? r.coding?.find((c) => c.display)?.display ?? r.coding?.[0]?.code ?? 'unnamed')
     .join(', ');
+}
+
+/**
+ * A non-RLS indication for the drug on the active problem list (text match:
+ * no verified codes exist for these conditions), or undefined.
+ */
+export function problemListIndication(
+  s: PatientSnapshot,
+  ingredientId: string,
+): { name: string; line: string } | undefined {
+  const wanted = NON_RLS_INDICATION_TEXT[ingredientId] ?? [];
+  for (const condition of s.problemList) {
+    const text = condition.text.toLowerCase();
+    const hit = wanted.find((w) => w.words.some((word) => text.includes(word)));
+    if (hit) {
+      return {
+        name: hit.name,
+        line: `${hit.name} on the active problem list: ${condition.text}${condition.date ? ` (${displayDate(condition.date)})` : ''} (recognised from its text)`,
+      };
+    }
+  }
+  return undefined;
 }
 
 interface AvoidSpec {
@@ -50,29 +73,54 @@ function avoidRule(spec: AvoidSpec): Rule {
       if (spec.applies && !spec.applies(s, hook)) return undefined;
       const atOrder = hook !== 'patient-view';
       const strong = spec.strongVariant?.(s);
-      const nonRls = found.every(hasNonRlsIndication);
+      // A non-RLS indication: on the order (reasonCode), or, when the order gives none, on the problem list.
+      const fromList = problemListIndication(s, found[0]?.ingredient.id ?? '');
+      const indicated = (m: MedicationFact): boolean =>
+        hasNonRlsIndication(m) || (m.reasons.length === 0 && !!fromList);
+      const nonRls = found.every(indicated);
+      const byList = nonRls && !found.every(hasNonRlsIndication);
       const indicator: Indicator = strong
-        ? spec.draftIndicator
+        ? 'critical'
         : nonRls
           ? 'info'
           : atOrder
             ? spec.draftIndicator
             : spec.activeIndicator;
-      const variant = strong ?? (nonRls ? 'non-rls-indication' : atOrder ? undefined : 'active');
+      const variant =
+        strong ??
+        (nonRls
+          ? byList
+            ? 'problem-list-indication'
+            : 'non-rls-indication'
+          : atOrder
+            ? undefined
+            : 'active');
       return {
         ruleId: spec.id,
         indicator,
-        values: { drug: found[0]?.ingredient.display ?? spec.ingredients[0] ?? '' },
-        evidence: found.map(
-          (m) =>
-            `${kind(m)}: ${medication(m)}${m.reasons.length ? `; indication on the order: ${reasonText(m)}` : ''}`,
-        ),
+        values: {
+          drug: found[0]?.ingredient.display ?? spec.ingredients[0] ?? '',
+          indication: fromList?.name ?? 'another condition',
+        },
+        evidence: [
+          ...found.map(
+            (m) =>
+              `${kind(m)}: ${medication(m)}${m.reasons.length ? `; indication on the order: ${reasonText(m)}` : ''}`,
+          ),
+          ...(fromList && found.some((m) => m.reasons.length === 0) ? [fromList.line] : []),
+        ],
         computed: found
           .filter((m) => m.dose.known)
           .map((m) => `${m.display}: ${m.dose.known ? m.dose.how : ''}`),
         missing: [],
+        // With a non-RLS indication the deletion is offered but not recommended (also in pregnancy).
         suggestions: atOrder
-          ? found.map((m) => ({ kind: 'delete-draft', reference: m.reference, display: m.display }))
+          ? found.map((m) => ({
+              kind: 'delete-draft',
+              reference: m.reference,
+              display: m.display,
+              ...(indicated(m) ? { recommended: false } : {}),
+            }))
           : [],
         ...(variant ? { variant } : {}),
       };
@@ -95,6 +143,8 @@ export const avoidCabergoline = avoidRule({
   ingredients: ['cabergoline'],
   draftIndicator: 'critical',
   activeIndicator: 'warning',
+  // Only hyperprolactinemia is an indication (from the list above); Parkinson disease is not:
+  // the valve risk does not depend on the indication.
 });
 
 /** `avoid-bupropion`: conditional recommendation against, moderate certainty. */

@@ -2,7 +2,7 @@
  * Plain-text descriptions of facts for a card's evidence lines: the patient's
  * values with dates and units, said the same way on every card.
  */
-import type { LabFinding, LabValue } from '../clinical/labs.js';
+import { FERRITIN_PMOL_L_PER_NG_ML, type LabFinding, type LabValue } from '../clinical/labs.js';
 import type { MedicationFact } from '../clinical/medications.js';
 import { DOSE_METHOD_LABEL } from '../clinical/dose.js';
 import { LAB_FRESHNESS_MONTHS } from '../clinical/thresholds.js';
@@ -35,12 +35,21 @@ export function describeLab(
   if (v) {
     evidence.push(labValue(name, v));
     if (v.reportedAs)
-      computed.push(`${name} reported as ${v.reportedAs}, converted to ${num(v.value)} ${v.unit}`);
-    if (v.computedFrom) {
       computed.push(
-        `${name} computed as serum iron ${v.computedFrom.iron} / TIBC ${v.computedFrom.tibc} × 100 (no measured ${name} for that draw)`,
+        `${name} reported as ${v.reportedAs}, converted to ${num(v.value)} ${v.unit}${/pmol/i.test(v.reportedAs) ? ` (pmol/L ÷ ${FERRITIN_PMOL_L_PER_NG_ML})` : ''}`,
+      );
+    if (v.computedFrom) {
+      const apart = v.computedFrom.minutesApart
+        ? `, drawn ${v.computedFrom.minutesApart} minutes apart the same day`
+        : '';
+      computed.push(
+        `${name} computed as serum iron ${v.computedFrom.iron} / TIBC ${v.computedFrom.tibc} × 100${apart} (no measured ${name} that day)`,
       );
     }
+  } else if (finding.beforeIvIron) {
+    missing.push(
+      `${labValue(name, finding.beforeIvIron.value)} was drawn before ${finding.beforeIvIron.dose}: it no longer describes iron status`,
+    );
   } else if (finding.stale) {
     missing.push(
       `no ${name} in the last ${LAB_FRESHNESS_MONTHS} months (last: ${labValue(name, finding.stale)}, too old to rely on)`,

@@ -29,11 +29,18 @@ function esrdDrugRule(
       if (found.length === 0) return undefined;
       const since = s.esrd.date ? ` (since ${displayDate(s.esrd.date)})` : '';
       const variant = variantOf?.(found);
+      const dialysis = s.dialysis
+        ? [`dialysis: ${s.dialysis.display}${s.dialysis.date ? ` (${displayDate(s.dialysis.date)})` : ''}`]
+        : [];
       return {
         ruleId: id,
         indicator: 'warning',
         values: {},
-        evidence: [`ESRD: ${s.esrd.display}${since}`, ...found.map((m) => `${kind(m)}: ${medication(m)}`)],
+        evidence: [
+          `ESRD: ${s.esrd.display}${since}`,
+          ...dialysis,
+          ...found.map((m) => `${kind(m)}: ${medication(m)}`),
+        ],
         computed: showDose ? found.filter((m) => m.dose.known).map(doseReading) : [],
         missing: showDose ? found.filter((m) => !m.dose.known).map(doseReading) : [],
         suggestions:
@@ -66,5 +73,19 @@ export const esrdGabapentinDose = esrdDrugRule(
   (found) => (found.every((m) => !m.dose.known) ? 'dose-unknown' : undefined),
 );
 
+/**
+ * `esrd-avoid-gabapentin-enacarbil`: ESRD and gabapentin enacarbil (draft or
+ * active): not recommended on hemodialysis or with CrCl < 30 mL/min (label).
+ */
+export const esrdAvoidGabapentinEnacarbil = esrdDrugRule(
+  'esrd-avoid-gabapentin-enacarbil',
+  isIngredient('gabapentin-enacarbil'),
+  false,
+);
+
 /** The ESRD rules, in catalog order. */
-export const ESRD_RULES: readonly Rule[] = [esrdAvoidPregabalin, esrdGabapentinDose];
+export const ESRD_RULES: readonly Rule[] = [
+  esrdAvoidPregabalin,
+  esrdGabapentinDose,
+  esrdAvoidGabapentinEnacarbil,
+];

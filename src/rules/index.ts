@@ -6,6 +6,7 @@ import type { PatientSnapshot } from '../clinical/snapshot.js';
 import { AUGMENTATION_RULES } from './augmentation.js';
 import { AVOID_RULES } from './avoid.js';
 import { ESRD_RULES } from './esrd.js';
+import { EXACERBATING_ORDER_RULES } from './exacerbating-order.js';
 import { IRON_RULES } from './iron.js';
 import { MONITORING_RULES } from './monitoring.js';
 import { OPIOID_RULES } from './opioid.js';
@@ -20,6 +21,7 @@ export const RULES: readonly Rule[] = [
   ...AVOID_RULES,
   ...OPIOID_RULES,
   ...ESRD_RULES,
+  ...EXACERBATING_ORDER_RULES,
   ...MONITORING_RULES,
 ];
 

@@ -1,6 +1,8 @@
 /**
  * Iron rules: check iron studies first, then optimize iron before any
- * escalation (AASM 2025 iron good-practice statement and IV iron recommendations).
+ * escalation (AASM 2025 iron good-practice statement and IV iron
+ * recommendations); after an IV iron dose, recheck rather than repeat, and
+ * stay below the IRLSSG 2018 upper bounds for IV iron.
  */
 import type { PatientSnapshot } from '../clinical/snapshot.js';
 import {
@@ -8,25 +10,34 @@ import {
   ESRD_TSAT_BELOW_PCT,
   FERRITIN_BORDERLINE_UPPER_NG_ML,
   FERRITIN_OPTIMIZED_ABOVE_NG_ML,
+  IV_IRON_CEILING,
+  IV_IRON_RECHECK_AFTER_WEEKS,
+  LAB_FRESHNESS_MONTHS,
   TSAT_OPTIMIZED_AT_LEAST_PCT,
 } from '../clinical/thresholds.js';
-import { describeLab, labShort } from './describe.js';
-import type { Finding, Rule } from './types.js';
+import { daysBetween, displayDate, monthsBefore } from '../clinical/time.js';
+import { describeLab, labShort, num } from './describe.js';
+import type { Finding, Rule, SuggestionIntent } from './types.js';
 
 /** Evidence and gaps for ferritin and TSAT together, shared by every iron rule. */
 function ironEvidence(s: PatientSnapshot): Pick<Finding, 'evidence' | 'computed' | 'missing' | 'values'> {
   const f = describeLab('ferritin', s.ferritin);
   const t = describeLab('TSAT', s.tsat);
   return {
-    evidence: [...f.evidence, ...t.evidence],
+    evidence: [...f.evidence, ...t.evidence, ...ivIronLine(s)],
     computed: [...f.computed, ...t.computed],
     missing: [...f.missing, ...t.missing],
     values: { ferritin: labShort(s.ferritin.latest), tsat: labShort(s.tsat.latest) },
   };
 }
 
+function ivIronLine(s: PatientSnapshot): string[] {
+  const d = s.latestIvIron;
+  return d ? [`latest IV iron: ${d.display} on ${displayDate(d.date)} (${d.reference}, ${d.status})`] : [];
+}
+
 /**
- * Iron status against the AASM thresholds, from fresh values only:
+ * Iron status against the AASM thresholds, from current values only:
  * `true` when ferritin <= 75 ng/mL or TSAT < 20 % (either alone decides),
  * `false` when both are known and above, `undefined` when it cannot be told.
  */
@@ -39,13 +50,68 @@ export function ironNotOptimized(s: PatientSnapshot): boolean | undefined {
   return false;
 }
 
-/** `iron-studies-due`: no ferritin or no TSAT within the freshness window. */
+/** Days since the latest IV iron dose, when there is one. */
+export function daysSinceIvIron(s: PatientSnapshot): number | undefined {
+  return s.latestIvIron ? daysBetween(s.latestIvIron.time, s.now.getTime()) : undefined;
+}
+
+/** True within 6 weeks of an IV iron dose: no iron rule suggests more iron then. */
+export function ivIronTooRecent(s: PatientSnapshot): boolean {
+  const days = daysSinceIvIron(s);
+  return days !== undefined && days < IV_IRON_RECHECK_AFTER_WEEKS * 7;
+}
+
+/**
+ * Why IV iron must not be drafted: TSAT >= 45 % (possible iron overload) or
+ * ferritin >= 300 ng/mL (possible inflammation or overload). Empty when neither.
+ */
+export function ivIronCeilingReasons(s: PatientSnapshot): string[] {
+  const reasons: string[] = [];
+  const t = s.tsat.latest;
+  const f = s.ferritin.latest;
+  if (t && t.value >= IV_IRON_CEILING.tsatPct)
+    reasons.push(
+      `TSAT ${num(t.value)} % on ${displayDate(t.effective)} is at or above ${IV_IRON_CEILING.tsatPct} %`,
+    );
+  if (f && f.value >= IV_IRON_CEILING.ferritinNgMl)
+    reasons.push(
+      `ferritin ${num(f.value)} ng/mL on ${displayDate(f.effective)} is at or above ${IV_IRON_CEILING.ferritinNgMl} ng/mL`,
+    );
+  return reasons;
+}
+
+/**
+ * The IV iron suggestion of an iron card, or the iron panel instead when an
+ * upper bound is reached (then the card's `overload` variant says why).
+ */
+function ivIronOrPanel(
+  s: PatientSnapshot,
+  iron: SuggestionIntent,
+): { suggestions: SuggestionIntent[]; ceiling: string[] } {
+  const ceiling = ivIronCeilingReasons(s);
+  return ceiling.length > 0
+    ? { suggestions: [{ kind: 'order-iron-studies' }], ceiling }
+    : { suggestions: [iron], ceiling };
+}
+
+/** True when the iron results on file predate an IV iron dose of the last 12 months. */
+function labsPredateIvIron(s: PatientSnapshot): boolean {
+  return !!(s.ferritin.beforeIvIron ?? s.tsat.beforeIvIron);
+}
+
+/**
+ * `iron-studies-due`: no ferritin or no TSAT within the freshness window. When
+ * the only results predate a recent IV iron dose, `iron-recheck-after-infusion`
+ * speaks instead (from 6 weeks after the dose; before that it is too early).
+ */
 export const ironStudiesDue: Rule = {
   id: 'iron-studies-due',
   hooks: ['patient-view'],
   evaluate(s) {
     if (!s.rls) return undefined;
     if (s.ferritin.latest && s.tsat.latest) return undefined;
+    if (labsPredateIvIron(s)) return undefined;
+    if (ivIronTooRecent(s)) return undefined;
     return {
       ruleId: 'iron-studies-due',
       indicator: 'info',
@@ -55,18 +121,23 @@ export const ironStudiesDue: Rule = {
   },
 };
 
-/** `iron-not-optimized`: not ESRD; ferritin <= 75 ng/mL or TSAT < 20 %. */
+/** `iron-not-optimized`: not ESRD; ferritin <= 75 ng/mL or TSAT < 20 %; not within 6 weeks of IV iron. */
 export const ironNotOptimizedRule: Rule = {
   id: 'iron-not-optimized',
   hooks: ['patient-view'],
   evaluate(s) {
     if (!s.rls || s.esrd) return undefined;
     if (ironNotOptimized(s) !== true) return undefined;
+    if (ivIronTooRecent(s)) return undefined;
+    const base = ironEvidence(s);
+    const { suggestions, ceiling } = ivIronOrPanel(s, { kind: 'order-ferric-carboxymaltose' });
     return {
       ruleId: 'iron-not-optimized',
       indicator: 'warning',
-      ...ironEvidence(s),
-      suggestions: [{ kind: 'order-ferric-carboxymaltose' }],
+      ...base,
+      evidence: [...base.evidence, ...ceiling.map((c) => `upper bound for IV iron: ${c}`)],
+      suggestions,
+      ...(ceiling.length > 0 ? { variant: 'overload' } : {}),
     };
   },
 };
@@ -83,16 +154,21 @@ export const ironBorderline: Rule = {
     if (ferritin <= FERRITIN_OPTIMIZED_ABOVE_NG_ML || ferritin > FERRITIN_BORDERLINE_UPPER_NG_ML)
       return undefined;
     if (tsat < TSAT_OPTIMIZED_AT_LEAST_PCT) return undefined;
+    if (ivIronTooRecent(s)) return undefined;
+    const base = ironEvidence(s);
+    const { suggestions, ceiling } = ivIronOrPanel(s, { kind: 'order-ferric-carboxymaltose' });
     return {
       ruleId: 'iron-borderline',
       indicator: 'info',
-      ...ironEvidence(s),
-      suggestions: [{ kind: 'order-ferric-carboxymaltose' }],
+      ...base,
+      evidence: [...base.evidence, ...ceiling.map((c) => `upper bound for IV iron: ${c}`)],
+      suggestions,
+      ...(ceiling.length > 0 ? { variant: 'overload' } : {}),
     };
   },
 };
 
-/** `esrd-iron-not-optimized`: ESRD; ferritin < 200 ng/mL and TSAT < 20 %. */
+/** `esrd-iron-not-optimized`: ESRD; ferritin < 200 ng/mL and TSAT < 20 %; not within 6 weeks of IV iron. */
 export const esrdIronNotOptimized: Rule = {
   id: 'esrd-iron-not-optimized',
   hooks: ['patient-view'],
@@ -102,6 +178,7 @@ export const esrdIronNotOptimized: Rule = {
     const tsat = s.tsat.latest?.value;
     if (ferritin === undefined || tsat === undefined) return undefined;
     if (!(ferritin < ESRD_FERRITIN_BELOW_NG_ML && tsat < ESRD_TSAT_BELOW_PCT)) return undefined;
+    if (ivIronTooRecent(s)) return undefined;
     const base = ironEvidence(s);
     return {
       ruleId: 'esrd-iron-not-optimized',
@@ -109,9 +186,42 @@ export const esrdIronNotOptimized: Rule = {
       ...base,
       evidence: [
         ...base.evidence,
-        `ESRD: ${s.esrd.display}${s.esrd.date ? ` (since ${s.esrd.date.slice(0, 10)})` : ''}`,
+        `ESRD: ${s.esrd.display}${s.esrd.date ? ` (since ${displayDate(s.esrd.date)})` : ''}`,
+        ...(s.dialysis
+          ? [`dialysis: ${s.dialysis.display}${s.dialysis.date ? ` (${displayDate(s.dialysis.date)})` : ''}`]
+          : []),
       ],
       suggestions: [{ kind: 'order-iron-sucrose' }],
+    };
+  },
+};
+
+/**
+ * `iron-recheck-after-infusion`: the latest IV iron dose was given 6 weeks to
+ * 12 months ago and ferritin or TSAT has not been drawn since.
+ */
+export const ironRecheckAfterInfusion: Rule = {
+  id: 'iron-recheck-after-infusion',
+  hooks: ['patient-view'],
+  evaluate(s) {
+    if (!s.rls || !s.latestIvIron) return undefined;
+    const dose = s.latestIvIron;
+    const days = daysBetween(dose.time, s.now.getTime());
+    if (days < IV_IRON_RECHECK_AFTER_WEEKS * 7) return undefined;
+    if (dose.time < monthsBefore(s.now, LAB_FRESHNESS_MONTHS).getTime()) return undefined;
+    if (s.ferritin.latest && s.tsat.latest) return undefined;
+    const base = ironEvidence(s);
+    return {
+      ruleId: 'iron-recheck-after-infusion',
+      indicator: 'info',
+      ...base,
+      values: {
+        ...base.values,
+        product: dose.display,
+        doseDate: displayDate(dose.date),
+        weeks: num(Math.floor(days / 7)),
+      },
+      suggestions: [{ kind: 'order-iron-studies' }],
     };
   },
 };
@@ -122,4 +232,5 @@ export const IRON_RULES: readonly Rule[] = [
   ironNotOptimizedRule,
   ironBorderline,
   esrdIronNotOptimized,
+  ironRecheckAfterInfusion,
 ];

@@ -8,33 +8,46 @@ import { medication } from './describe.js';
 import { ofClass } from './focus.js';
 import type { Rule } from './types.js';
 
-const RLS_THERAPY = ofClass('opioid', 'alpha2delta', 'iron-iv');
+const RLS_THERAPY = ofClass('opioid', 'alpha2delta');
 
-/** `reassess-irls`: a therapy started 4-12 weeks ago and no IRLS score since. */
+/**
+ * `reassess-irls`: a therapy started 4-12 weeks ago and no IRLS score since. An
+ * opioid or alpha-2-delta ligand counts while active; an IV iron dose counts
+ * whatever its order status (an infusion order is usually completed once given).
+ */
 export const reassessIrls: Rule = {
   id: 'reassess-irls',
   hooks: ['patient-view'],
   evaluate(s) {
     if (!s.rls) return undefined;
     const now = s.now.getTime();
-    const started = s.activeMedications.filter((m) => {
-      if (!RLS_THERAPY(m) || m.startTime === undefined) return false;
-      const days = daysBetween(m.startTime, now);
-      if (days < REASSESS_IRLS_WEEKS.min * 7 || days > REASSESS_IRLS_WEEKS.max * 7) return false;
-      return !s.irlsScores.some((score) => score.time >= (m.startTime ?? 0));
-    });
-    if (started.length === 0) return undefined;
-    const weeks = (m: (typeof started)[number]): number =>
-      Math.floor(daysBetween(m.startTime ?? now, now) / 7);
+    const inWindow = (start: number): boolean => {
+      const days = daysBetween(start, now);
+      return days >= REASSESS_IRLS_WEEKS.min * 7 && days <= REASSESS_IRLS_WEEKS.max * 7;
+    };
+    const noScoreSince = (start: number): boolean => !s.irlsScores.some((score) => score.time >= start);
+    const lines: string[] = [];
+    for (const m of s.activeMedications) {
+      if (!RLS_THERAPY(m) || m.startTime === undefined) continue;
+      if (!inWindow(m.startTime) || !noScoreSince(m.startTime)) continue;
+      lines.push(
+        `${medication(m)}: started ${displayDate(m.start ?? '')}, ${Math.floor(daysBetween(m.startTime, now) / 7)} weeks ago`,
+      );
+    }
+    const iron = s.latestIvIron;
+    if (iron && inWindow(iron.time) && noScoreSince(iron.time)) {
+      lines.push(
+        `IV iron ${iron.display} (${iron.reference}, ${iron.status}): given ${displayDate(iron.date)}, ${Math.floor(daysBetween(iron.time, now) / 7)} weeks ago`,
+      );
+    }
+    if (lines.length === 0) return undefined;
     const last = s.irlsScores[s.irlsScores.length - 1];
     return {
       ruleId: 'reassess-irls',
       indicator: 'info',
       values: {},
       evidence: [
-        ...started.map(
-          (m) => `${medication(m)}: started ${displayDate(m.start ?? '')}, ${weeks(m)} weeks ago`,
-        ),
+        ...lines,
         last
           ? `last IRLS score: ${last.value} on ${displayDate(last.effective)}, before the therapy started`
           : 'no IRLS score on record',

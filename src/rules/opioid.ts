@@ -1,20 +1,58 @@
 /**
  * Opioid safety for refractory RLS (AASM 2025; Silber 2018 consensus; the
  * oxycodone-naloxone trial): screen for misuse risk, treat sleep apnea first,
- * prevent constipation, watch breathing in the first weeks; optimize iron first.
+ * prevent constipation, watch breathing in the first weeks; optimize iron
+ * first; start low. An opioid ordered to treat opioid use disorder is OUD
+ * care, not RLS escalation, and is judged as such.
  */
+import { matchConcept } from '../clinical/conditions.js';
 import type { MedicationFact } from '../clinical/medications.js';
+import type { PatientSnapshot } from '../clinical/snapshot.js';
+import { OPIOID_USE_DISORDER } from '../clinical/terminology.js';
+import {
+  ESRD_FERRITIN_BELOW_NG_ML,
+  ESRD_TSAT_BELOW_PCT,
+  METHADONE_MG_PER_DAY,
+  OPIOID_NAIVE_WITHIN_DAYS,
+  OXYCODONE_ER_START_MG,
+} from '../clinical/thresholds.js';
 import { displayDate } from '../clinical/time.js';
-import { describeLab, labShort, medication } from './describe.js';
+import { describeLab, labShort, medication, num } from './describe.js';
 import { activePlusDrafts, inFocus, kind, ofClass, selectedDrafts } from './focus.js';
-import { ironNotOptimized } from './iron.js';
-import type { Finding, Rule, SuggestionIntent } from './types.js';
+import { gateLines, gateNames, opioidGates } from './gates.js';
+import { ironNotOptimized, ivIronCeilingReasons, ivIronTooRecent } from './iron.js';
+import type { Finding, Indicator, Rule, SuggestionIntent } from './types.js';
 
 const OPIOID = ofClass('opioid');
 const LAXATIVE = ofClass('laxative');
-const SEDATIVE_PARTNER = ofClass('alpha2delta', 'benzodiazepine');
+const ALPHA2DELTA = ofClass('alpha2delta');
+const BENZODIAZEPINE = ofClass('benzodiazepine');
+const OUD_AGONISTS = new Set(['buprenorphine', 'methadone']);
 
-/** `opioid-safety-checks`: the checks before and during opioid therapy; warning when one fails. */
+/**
+ * True when the opioid treats opioid use disorder: buprenorphine or methadone
+ * ordered with an OUD reasonCode, or for a patient whose OUD is on agonist
+ * therapy (coded or written so), or a renewal of buprenorphine or methadone
+ * that a patient with OUD already takes.
+ */
+export function isOudTreatment(s: PatientSnapshot, m: MedicationFact): boolean {
+  if (!OUD_AGONISTS.has(m.ingredient.id)) return false;
+  if (m.reasons.some((r) => !!matchConcept(r, OPIOID_USE_DISORDER))) return true;
+  if (!s.opioidUseDisorder) return false;
+  if (s.opioidUseDisorder.onAgonistTherapy) return true;
+  return s.activeMedications.some((a) => a !== m && a.ingredient.id === m.ingredient.id);
+}
+
+/** Opioids ordered or taken for RLS (not OUD treatment). */
+function forRls(s: PatientSnapshot, opioids: readonly MedicationFact[]): MedicationFact[] {
+  return opioids.filter((m) => !isOudTreatment(s, m));
+}
+
+/**
+ * `opioid-safety-checks`: the checks before and during opioid therapy for RLS.
+ * Names only the checks that failed; critical with opioid use disorder (active
+ * or remitted); info for an opioid that treats OUD.
+ */
 export const opioidSafetyChecks: Rule = {
   id: 'opioid-safety-checks',
   hooks: ['patient-view', 'order-select', 'order-sign'],
@@ -22,47 +60,97 @@ export const opioidSafetyChecks: Rule = {
     if (!s.rls) return undefined;
     const opioids = inFocus(s, hook, OPIOID);
     if (opioids.length === 0) return undefined;
+    const rlsOpioids = forRls(s, opioids);
+    if (rlsOpioids.length === 0) {
+      // OUD care: not RLS escalation. At order time an info card says so; at patient-view nothing.
+      if (hook === 'patient-view') return undefined;
+      return {
+        ruleId: 'opioid-safety-checks',
+        indicator: 'info',
+        values: { drug: opioids[0]?.ingredient.display ?? 'the opioid' },
+        evidence: [
+          ...opioids.map((m) => `${kind(m)}: ${medication(m)}`),
+          s.opioidUseDisorder
+            ? `opioid use disorder: ${s.opioidUseDisorder.display}${s.opioidUseDisorder.onAgonistTherapy ? ' (on agonist therapy)' : ''}`
+            : 'ordered with an opioid use disorder indication',
+        ],
+        computed: [],
+        missing: [],
+        suggestions: [],
+        variant: 'oud-treatment',
+      };
+    }
     const met: string[] = [];
-    const notMet: string[] = [];
+    const failed: { short: string; line: string }[] = [];
     const suggestions: SuggestionIntent[] = [];
 
+    if (s.opioidUseDisorder) {
+      const oud = s.opioidUseDisorder;
+      failed.push({
+        short: 'opioid use disorder on the problem list',
+        line: `opioid use disorder ${oud.inRemission ? '(in remission) ' : ''}on the problem list: ${oud.display}${oud.date ? ` (${displayDate(oud.date)})` : ''}`,
+      });
+    } else {
+      met.push('no opioid use disorder on the problem list');
+    }
     if (s.opioidRiskScreen) {
       met.push(
         `opioid-misuse risk screen documented: ${s.opioidRiskScreen.display}${s.opioidRiskScreen.date ? ` (${displayDate(s.opioidRiskScreen.date)})` : ''}`,
       );
     } else {
-      notMet.push('no opioid-misuse risk screen documented');
+      failed.push({ short: 'no risk screen', line: 'no opioid-misuse risk screen documented' });
     }
-    if (s.opioidUseDisorder)
-      notMet.push(`opioid use disorder on the problem list: ${s.opioidUseDisorder.display}`);
-    if (!s.osa) met.push('no obstructive sleep apnea on the problem list');
-    else if (s.osaTreatment) met.push(`sleep apnea treated: ${s.osaTreatment.display}`);
-    else notMet.push(`obstructive sleep apnea without treatment on record (${s.osa.display})`);
+    if (!s.osa) met.push('no sleep apnea on the problem list');
+    else if (s.osaTreatment)
+      met.push(
+        `sleep apnea treated: ${s.osaTreatment.display}${s.osaTreatment.date ? ` (${displayDate(s.osaTreatment.date)})` : ''}`,
+      );
+    else
+      failed.push({
+        short: 'untreated sleep apnea',
+        line: `sleep apnea without treatment on record (${s.osa.display})`,
+      });
+    if (s.pregnancy) {
+      failed.push({
+        short: 'pregnancy (involve obstetrics)',
+        line: `pregnancy: ${s.pregnancy.display}${s.pregnancy.date ? ` (${displayDate(s.pregnancy.date)})` : ''}; involve obstetrics before an opioid`,
+      });
+    }
     const laxatives = activePlusDrafts(s, hook).filter(LAXATIVE);
     if (laxatives.length > 0)
       met.push(`constipation prophylaxis: ${laxatives.map((m) => m.display).join(', ')}`);
     else {
-      notMet.push('no stool softener or laxative ordered');
+      failed.push({ short: 'no bowel regimen', line: 'no stool softener or laxative ordered' });
       suggestions.push({ kind: 'order-laxative' });
     }
+    const indicator: Indicator = s.opioidUseDisorder ? 'critical' : failed.length > 0 ? 'warning' : 'info';
+    const oudCare = opioids.filter((m) => !rlsOpioids.includes(m));
     return {
       ruleId: 'opioid-safety-checks',
-      indicator: notMet.length > 0 ? 'warning' : 'info',
-      values: { drug: opioids[0]?.ingredient.display ?? 'the opioid', failed: String(notMet.length) },
+      indicator,
+      values: {
+        drug: rlsOpioids[0]?.ingredient.display ?? 'the opioid',
+        failed: failed.map((f) => f.short).join(', '),
+      },
       evidence: [
-        ...opioids.map((m: MedicationFact) => `${kind(m)}: ${medication(m)}`),
-        ...notMet.map((x) => `not met: ${x}`),
+        ...rlsOpioids.map((m: MedicationFact) => `${kind(m)}: ${medication(m)}`),
+        ...oudCare.map((m) => `${kind(m)}: ${medication(m)} (treats opioid use disorder, not judged here)`),
+        ...failed.map((f) => `not met: ${f.line}`),
         ...met.map((x) => `met: ${x}`),
       ],
       computed: [],
       missing: s.unavailable.filter((u) => /procedure|device|condition/i.test(u)),
       suggestions,
-      ...(notMet.length === 0 ? { variant: 'all-met' } : {}),
+      ...(failed.length === 0 ? { variant: 'all-met' } : s.opioidUseDisorder ? { variant: 'oud' } : {}),
     };
   },
 };
 
-/** `sedative-combination-untreated-osa`: opioid plus alpha-2-delta or benzodiazepine with untreated sleep apnea. */
+/**
+ * `sedative-combination-untreated-osa`: opioid plus alpha-2-delta ligand or
+ * benzodiazepine with untreated sleep apnea of any type; critical when all three
+ * sedative classes are present.
+ */
 export const sedativeCombinationUntreatedOsa: Rule = {
   id: 'sedative-combination-untreated-osa',
   hooks: ['patient-view', 'order-select', 'order-sign'],
@@ -70,39 +158,62 @@ export const sedativeCombinationUntreatedOsa: Rule = {
     if (!s.rls || !s.osa || s.osaTreatment) return undefined;
     const meds = activePlusDrafts(s, hook);
     const opioids = meds.filter(OPIOID);
-    const partners = meds.filter(SEDATIVE_PARTNER);
-    if (opioids.length === 0 || partners.length === 0) return undefined;
+    const alpha2delta = meds.filter(ALPHA2DELTA);
+    const benzodiazepines = meds.filter(BENZODIAZEPINE);
+    if (opioids.length === 0 || alpha2delta.length + benzodiazepines.length === 0) return undefined;
+    const allThree = alpha2delta.length > 0 && benzodiazepines.length > 0;
     return {
       ruleId: 'sedative-combination-untreated-osa',
-      indicator: 'warning',
+      indicator: allThree ? 'critical' : 'warning',
       values: {},
       evidence: [
-        `obstructive sleep apnea: ${s.osa.display}, no CPAP or other treatment on record`,
-        ...[...opioids, ...partners].map((m) => `${kind(m)}: ${medication(m)}`),
+        `sleep apnea: ${s.osa.display}, no PAP, oral appliance or other treatment on record`,
+        ...[...opioids, ...alpha2delta, ...benzodiazepines].map((m) => `${kind(m)}: ${medication(m)}`),
       ],
       computed: [],
       missing: s.unavailable.filter((u) => /procedure|device/i.test(u)),
       suggestions: [],
+      ...(allThree ? { variant: 'three-sedatives' } : {}),
     };
   },
 };
 
-/** `opioid-before-iron`: a draft opioid while iron is not optimized or not known. */
+/**
+ * Iron status for the opioid rules: the ESRD thresholds (ferritin < 200 ng/mL
+ * and TSAT < 20 %) for an ESRD patient, the general ones otherwise.
+ * `true` not optimized, `false` optimized, `undefined` cannot be told.
+ */
+export function ironNotOptimizedFor(s: PatientSnapshot): boolean | undefined {
+  if (!s.esrd) return ironNotOptimized(s);
+  const ferritin = s.ferritin.latest?.value;
+  const tsat = s.tsat.latest?.value;
+  if (ferritin !== undefined && ferritin >= ESRD_FERRITIN_BELOW_NG_ML) return false;
+  if (tsat !== undefined && tsat >= ESRD_TSAT_BELOW_PCT) return false;
+  if (ferritin === undefined || tsat === undefined) return undefined;
+  return true;
+}
+
+/** `opioid-before-iron`: a draft opioid for RLS while iron is not optimized or not known. */
 export const opioidBeforeIron: Rule = {
   id: 'opioid-before-iron',
   hooks: ['order-select', 'order-sign'],
   evaluate(s) {
     if (!s.rls) return undefined;
-    const drafts = selectedDrafts(s, OPIOID);
+    const drafts = forRls(s, selectedDrafts(s, OPIOID));
     if (drafts.length === 0) return undefined;
-    const status = ironNotOptimized(s);
+    const status = ironNotOptimizedFor(s);
     if (status === false) return undefined;
     const f = describeLab('ferritin', s.ferritin);
     const t = describeLab('TSAT', s.tsat);
-    const suggestions: SuggestionIntent[] =
-      status === undefined
+    // Within 6 weeks of an IV iron dose no more iron is suggested; at the IV iron upper bounds, the panel instead.
+    const recentDose = ivIronTooRecent(s);
+    const ceiling = ivIronCeilingReasons(s);
+    const suggestions: SuggestionIntent[] = recentDose
+      ? []
+      : status === undefined || ceiling.length > 0
         ? [{ kind: 'order-iron-studies' }]
         : [{ kind: s.esrd ? 'order-iron-sucrose' : 'order-ferric-carboxymaltose' }];
+    const variant = status === undefined ? 'iron-unknown' : s.esrd ? 'esrd' : undefined;
     return {
       ruleId: 'opioid-before-iron',
       indicator: 'warning',
@@ -111,11 +222,108 @@ export const opioidBeforeIron: Rule = {
         ferritin: labShort(s.ferritin.latest),
         tsat: labShort(s.tsat.latest),
       },
-      evidence: [...drafts.map((d) => `draft order: ${medication(d)}`), ...f.evidence, ...t.evidence],
+      evidence: [
+        ...drafts.map((d) => `draft order: ${medication(d)}`),
+        ...f.evidence,
+        ...t.evidence,
+        ...(s.esrd ? [`ESRD: ${s.esrd.display} (ESRD iron thresholds apply)`] : []),
+        ...(s.latestIvIron
+          ? [
+              `latest IV iron: ${s.latestIvIron.display} on ${displayDate(s.latestIvIron.date)}${recentDose ? ': under 6 weeks ago, so no more iron is suggested until it is rechecked' : ''}`,
+            ]
+          : []),
+        ...ceiling.map((c) => `upper bound for IV iron: ${c}; rule out overload or inflammation first`),
+      ],
       computed: [...f.computed, ...t.computed],
       missing: [...f.missing, ...t.missing, ...s.unavailable.filter((u) => /iron/i.test(u))],
       suggestions,
-      ...(status === undefined ? { variant: 'iron-unknown' } : {}),
+      ...(variant ? { variant } : {}),
+    };
+  },
+};
+
+/** The starting daily dose above which a draft for an opioid-naive patient is flagged, by ingredient (mg/day). */
+const START_MAX_MG_PER_DAY: Readonly<Record<string, number>> = {
+  oxycodone: OXYCODONE_ER_START_MG.max,
+  methadone: METHADONE_MG_PER_DAY.max,
+};
+
+/** True when the patient takes no opioid and took none (ordered or reported) in the last 90 days. */
+export function isOpioidNaive(s: PatientSnapshot): { naive: boolean; lines: string[] } {
+  const since = s.now.getTime() - OPIOID_NAIVE_WITHIN_DAYS * 86_400_000;
+  const recent = [
+    ...s.activeMedications.filter(OPIOID),
+    ...s.medicationHistory.filter(
+      (m) => OPIOID(m) && !s.activeMedications.includes(m) && (m.startTime ?? 0) >= since,
+    ),
+  ];
+  return {
+    naive: recent.length === 0,
+    lines: recent.map((m) => `${m.status} ${medication(m)}${m.start ? ` from ${displayDate(m.start)}` : ''}`),
+  };
+}
+
+/**
+ * `opioid-dose-above-start`: a draft oxycodone (any form) or methadone for an
+ * opioid-naive RLS patient above the guideline's starting dose (10 mg/day), or
+ * with a dose that could not be read. Suggests the starting dose instead, unless
+ * an opioid gate applies.
+ */
+export const opioidDoseAboveStart: Rule = {
+  id: 'opioid-dose-above-start',
+  hooks: ['order-select', 'order-sign'],
+  evaluate(s) {
+    if (!s.rls) return undefined;
+    const drafts = forRls(
+      s,
+      selectedDrafts(s, (m) => START_MAX_MG_PER_DAY[m.ingredient.id] !== undefined),
+    );
+    if (drafts.length === 0) return undefined;
+    const { naive } = isOpioidNaive(s);
+    if (!naive) return undefined;
+    const above = drafts.filter(
+      (d) => !d.dose.known || d.dose.mgPerDay > (START_MAX_MG_PER_DAY[d.ingredient.id] ?? 0),
+    );
+    if (above.length === 0) return undefined;
+    const unknown = above.filter((d) => !d.dose.known);
+    const gates = opioidGates(s);
+    const first = above[0];
+    const suggestions: SuggestionIntent[] =
+      gates.length > 0
+        ? []
+        : above.map((d) => ({
+            kind: 'opioid-start-dose-instead',
+            drug: d.ingredient.id === 'methadone' ? 'methadone' : 'oxycodone',
+            reference: d.reference,
+            display: d.display,
+          }));
+    return {
+      ruleId: 'opioid-dose-above-start',
+      indicator: 'warning',
+      values: {
+        drug: first?.ingredient.display ?? 'the opioid',
+        dose: first?.dose.known ? `${num(first.dose.mgPerDay)} mg/day` : 'a dose that could not be read',
+        start: `${num(START_MAX_MG_PER_DAY[first?.ingredient.id ?? ''] ?? OXYCODONE_ER_START_MG.max)} mg/day`,
+        gates: gateNames(gates),
+      },
+      evidence: [
+        ...above.map((d) => `draft order: ${medication(d)}`),
+        `opioid-naive: no opioid active and none ordered or reported in the last ${OPIOID_NAIVE_WITHIN_DAYS} days`,
+        ...gateLines(gates),
+      ],
+      computed: above
+        .filter((d) => d.dose.known)
+        .map((d) => `${d.display}: ${d.dose.known ? d.dose.how : ''}`),
+      missing: unknown.map(
+        (d) =>
+          `${d.display}: the daily dose could not be read (${d.dose.known ? '' : d.dose.reason}); check it by hand`,
+      ),
+      suggestions,
+      ...(gates.length > 0
+        ? { variant: 'gated' }
+        : unknown.length === above.length
+          ? { variant: 'dose-unknown' }
+          : {}),
     };
   },
 };
@@ -125,4 +333,5 @@ export const OPIOID_RULES: readonly Rule[] = [
   opioidSafetyChecks,
   sedativeCombinationUntreatedOsa,
   opioidBeforeIron,
+  opioidDoseAboveStart,
 ];

@@ -17,7 +17,13 @@ export type SuggestionIntent =
   | { readonly kind: 'order-iron-studies' }
   | { readonly kind: 'order-ferric-carboxymaltose' }
   | { readonly kind: 'order-iron-sucrose' }
-  | { readonly kind: 'delete-draft'; readonly reference: string; readonly display: string }
+  | {
+      readonly kind: 'delete-draft';
+      readonly reference: string;
+      readonly display: string;
+      /** false: offer the deletion without marking it recommended (a non-RLS indication). */
+      readonly recommended?: boolean;
+    }
   /** Replace a draft (or add, when `reference` is absent) with gabapentin: the ESRD dose when `esrd`. */
   | {
       readonly kind: 'gabapentin-instead';
@@ -26,6 +32,13 @@ export type SuggestionIntent =
       readonly display?: string;
     }
   | { readonly kind: 'order-oxycodone-er' }
+  /** Replace a draft opioid with the guideline's starting dose of the same drug. */
+  | {
+      readonly kind: 'opioid-start-dose-instead';
+      readonly drug: 'oxycodone' | 'methadone';
+      readonly reference: string;
+      readonly display: string;
+    }
   | { readonly kind: 'order-laxative' };
 
 /** The result of a rule that fired. */

@@ -61,6 +61,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX feedback_received_at ON feedback (received_at);
     `,
   },
+  {
+    // Suppression: cards remember keyed hashes of the patient, of the facts the rule used and of the
+    // ordering session (never the values themselves); cards held back are logged for governance.
+    version: 3,
+    name: 'finding memory and suppressed cards',
+    sql: `
+      ALTER TABLE card_log ADD COLUMN patient_hash TEXT;
+      ALTER TABLE card_log ADD COLUMN facts_hash TEXT;
+      ALTER TABLE card_log ADD COLUMN session_hash TEXT;
+      CREATE INDEX card_log_patient ON card_log (patient_hash, rule_id);
+      CREATE TABLE suppressed_card (
+        card_uuid     TEXT PRIMARY KEY,
+        service_id    TEXT NOT NULL,
+        rule_id       TEXT NOT NULL,
+        indicator     TEXT NOT NULL,
+        client_iss    TEXT NOT NULL,
+        client_tenant TEXT NOT NULL,
+        by_card_uuid  TEXT NOT NULL,
+        outcome       TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
+        suppressed_at TEXT NOT NULL
+      );
+      CREATE INDEX suppressed_card_at ON suppressed_card (suppressed_at);
+    `,
+  },
 ];
 
 /** Applies the migrations the database has not seen; returns the versions applied. */

@@ -6,6 +6,10 @@ import type { SqlDriver, SqlValue } from './driver.js';
 import { migrate } from './migrations.js';
 import {
   type CardLogEntry,
+  type ClientKey,
+  type DailyOutcome,
+  type FindingMemory,
+  type SuppressedCardEntry,
   type FeedbackRecord,
   type FeedbackSummary,
   ForeignCardError,
@@ -72,11 +76,14 @@ export class SqlStore implements OpsStore {
         e.client.iss,
         e.client.tenant,
         e.issuedAt.toISOString(),
+        e.patientHash ?? null,
+        e.factsHash ?? null,
+        e.sessionHash ?? null,
       ]);
       await this.driver.run(
         `INSERT INTO card_log (card_uuid, service_id, rule_id, indicator, hook_instance,
-                               client_iss, client_tenant, issued_at)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+                               client_iss, client_tenant, issued_at, patient_hash, facts_hash, session_hash)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
          ON CONFLICT (card_uuid) DO NOTHING`,
         params,
       );
@@ -169,8 +176,132 @@ export class SqlStore implements OpsStore {
         [before, before],
       );
       const cards = await tx.run('DELETE FROM card_log WHERE issued_at < ?', [before]);
-      return { cards, feedback };
+      const suppressed = await tx.run('DELETE FROM suppressed_card WHERE suppressed_at < ?', [before]);
+      return { cards, feedback, suppressed };
     });
+  }
+
+  async recordSuppressed(entries: readonly SuppressedCardEntry[]): Promise<void> {
+    await this.ready;
+    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
+      const chunk = entries.slice(i, i + INSERT_CHUNK);
+      const params: SqlValue[] = chunk.flatMap((e) => [
+        e.cardUuid,
+        e.serviceId,
+        e.ruleId,
+        e.indicator,
+        e.client.iss,
+        e.client.tenant,
+        e.byCardUuid,
+        e.outcome,
+        e.suppressedAt.toISOString(),
+      ]);
+      await this.driver.run(
+        `INSERT INTO suppressed_card (card_uuid, service_id, rule_id, indicator, client_iss, client_tenant,
+                                      by_card_uuid, outcome, suppressed_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (card_uuid) DO NOTHING`,
+        params,
+      );
+    }
+  }
+
+  async findingMemory(
+    client: ClientKey,
+    patientHash: string,
+    ruleIds: readonly string[],
+  ): Promise<FindingMemory[]> {
+    await this.ready;
+    if (ruleIds.length === 0) return [];
+    const rows = await this.driver.all<{
+      card_uuid: string;
+      rule_id: string;
+      indicator: string;
+      facts_hash: string;
+      session_hash: string;
+      outcome: 'accepted' | 'overridden';
+      override_reason_code: string | null;
+      outcome_at: string;
+      received_at: string;
+    }>(
+      `SELECT c.card_uuid, c.rule_id, c.indicator, c.facts_hash, c.session_hash,
+              f.outcome, f.override_reason_code, f.outcome_at, f.received_at
+       FROM card_log c
+       JOIN feedback f ON f.card_uuid = c.card_uuid
+                      AND f.client_iss = c.client_iss AND f.client_tenant = c.client_tenant
+       WHERE c.patient_hash = ? AND c.client_iss = ? AND c.client_tenant = ?
+         AND c.facts_hash IS NOT NULL AND c.session_hash IS NOT NULL
+         AND c.rule_id IN (${ruleIds.map(() => '?').join(', ')})`,
+      [patientHash, client.iss, client.tenant, ...ruleIds],
+    );
+    return rows.map((r) => ({
+      cardUuid: r.card_uuid,
+      ruleId: r.rule_id,
+      indicator: r.indicator,
+      factsHash: r.facts_hash,
+      sessionHash: r.session_hash,
+      outcome: r.outcome,
+      ...(r.override_reason_code !== null ? { reasonCode: r.override_reason_code } : {}),
+      outcomeAt: new Date(r.outcome_at),
+      receivedAt: new Date(r.received_at),
+    }));
+  }
+
+  async dailyOutcomes(from: Date, to: Date): Promise<DailyOutcome[]> {
+    await this.ready;
+    const range = [from.toISOString(), to.toISOString()];
+    const issued = await this.driver.all<{ rule_id: string; day: string; n: Count }>(
+      `SELECT rule_id, SUBSTR(issued_at, 1, 10) AS day, COUNT(*) AS n
+       FROM card_log WHERE issued_at >= ? AND issued_at < ?
+       GROUP BY rule_id, SUBSTR(issued_at, 1, 10)`,
+      range,
+    );
+    const answered = await this.driver.all<{
+      rule_id: string;
+      day: string;
+      outcome: 'accepted' | 'overridden';
+      code: string | null;
+      n: Count;
+    }>(
+      `SELECT c.rule_id AS rule_id, SUBSTR(c.issued_at, 1, 10) AS day, l.outcome AS outcome,
+              CASE WHEN l.outcome = 'overridden' THEN l.override_reason_code ELSE NULL END AS code,
+              COUNT(*) AS n
+       FROM card_log c
+       JOIN (${LATEST_FEEDBACK}) l ON l.card_uuid = c.card_uuid AND l.rn = 1
+       WHERE c.issued_at >= ? AND c.issued_at < ?
+       GROUP BY c.rule_id, SUBSTR(c.issued_at, 1, 10), l.outcome,
+                CASE WHEN l.outcome = 'overridden' THEN l.override_reason_code ELSE NULL END`,
+      range,
+    );
+    const suppressed = await this.driver.all<{ rule_id: string; day: string; n: Count }>(
+      `SELECT rule_id, SUBSTR(suppressed_at, 1, 10) AS day, COUNT(*) AS n
+       FROM suppressed_card WHERE suppressed_at >= ? AND suppressed_at < ?
+       GROUP BY rule_id, SUBSTR(suppressed_at, 1, 10)`,
+      range,
+    );
+    return [
+      ...issued.map((r) => ({
+        ruleId: r.rule_id,
+        day: r.day,
+        kind: 'issued' as const,
+        reasonCode: null,
+        count: Number(r.n),
+      })),
+      ...answered.map((r) => ({
+        ruleId: r.rule_id,
+        day: r.day,
+        kind: r.outcome,
+        reasonCode: r.code,
+        count: Number(r.n),
+      })),
+      ...suppressed.map((r) => ({
+        ruleId: r.rule_id,
+        day: r.day,
+        kind: 'suppressed' as const,
+        reasonCode: null,
+        count: Number(r.n),
+      })),
+    ];
   }
 
   async feedbackSummary(since: Date | null): Promise<FeedbackSummary> {

@@ -27,6 +27,51 @@ export interface CardLogEntry {
   /** Who received the card: only this client may send feedback on it. */
   readonly client: ClientKey;
   readonly issuedAt: Date;
+  /** HMAC of the patient id (never the id itself); absent for cards logged without it. */
+  readonly patientHash?: string;
+  /** HMAC of the facts the rule used. */
+  readonly factsHash?: string;
+  /** HMAC of the ordering session (clinician and encounter). */
+  readonly sessionHash?: string;
+}
+
+/** A card held back because of earlier feedback on the same finding. */
+export interface SuppressedCardEntry {
+  /** The uuid the card would have had (not sent to the EHR). */
+  readonly cardUuid: string;
+  readonly serviceId: string;
+  readonly ruleId: string;
+  readonly indicator: string;
+  readonly client: ClientKey;
+  /** The earlier card whose feedback holds this one back. */
+  readonly byCardUuid: string;
+  readonly outcome: 'accepted' | 'overridden';
+  readonly suppressedAt: Date;
+}
+
+/** What a client's clinicians did with an earlier card for the same patient. */
+export interface FindingMemory {
+  readonly cardUuid: string;
+  readonly ruleId: string;
+  readonly indicator: string;
+  readonly factsHash: string;
+  readonly sessionHash: string;
+  readonly outcome: 'accepted' | 'overridden';
+  readonly reasonCode?: string;
+  readonly outcomeAt: Date;
+  readonly receivedAt: Date;
+}
+
+/** One row of the governance report: one rule, one UTC day, one outcome and reason. */
+export interface DailyOutcome {
+  readonly ruleId: string;
+  /** YYYY-MM-DD (UTC). */
+  readonly day: string;
+  /** `issued` counts every card issued that day; the others count by the card's latest feedback. */
+  readonly kind: 'issued' | 'accepted' | 'overridden' | 'suppressed';
+  /** The override reason code (`overridden` only; null when none was given). */
+  readonly reasonCode: string | null;
+  readonly count: number;
 }
 
 /** One feedback entry as received from the EHR. */
@@ -67,6 +112,7 @@ export class ForeignCardError extends Error {
 export interface PurgeResult {
   readonly cards: number;
   readonly feedback: number;
+  readonly suppressed: number;
 }
 
 /** How cards of one rule fared. A card's outcome is its latest feedback. */
@@ -109,6 +155,15 @@ export interface OpsStore {
   purgeOlderThan(cutoff: Date): Promise<PurgeResult>;
   /** Per-rule counts for cards issued at or after `since` (all time when null). */
   feedbackSummary(since: Date | null): Promise<FeedbackSummary>;
+  /** Logs cards held back by suppression; a card uuid already logged is ignored. */
+  recordSuppressed(entries: readonly SuppressedCardEntry[]): Promise<void>;
+  /**
+   * The feedback of `client` on earlier cards of these rules for the patient
+   * with this keyed hash, each with its card's facts and session hashes.
+   */
+  findingMemory(client: ClientKey, patientHash: string, ruleIds: readonly string[]): Promise<FindingMemory[]>;
+  /** Per rule and UTC day in [from, to): cards issued, accepted, overridden by reason, and suppressed. */
+  dailyOutcomes(from: Date, to: Date): Promise<DailyOutcome[]>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Closes connections; further calls fail. */

@@ -16,7 +16,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { parseAllDocuments } from 'yaml';
 import { parseClients } from '../../src/auth/clients.js';
-import { loadConfig } from '../../src/config.js';
+import { checkProductionSecrets, loadConfig } from '../../src/config.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = `${ROOT}deploy/`;
@@ -148,7 +148,7 @@ test('the Service, the autoscaler and the disruption budget point at the Deploym
   expect(Number(pdb.spec?.minAvailable)).toBeLessThan(hpa.spec!.minReplicas!);
 });
 
-test('the ConfigMap and the Secret make a production configuration the service accepts: PostgreSQL, Redis, admin token', () => {
+test('the ConfigMap and the Secret make a production configuration the service accepts: PostgreSQL, Redis, admin token, patient-key secret', () => {
   const config = manifests.find(
     (m) => m.kind === 'ConfigMap' && m.metadata.name === 'rls-cds-hooks-config',
   ) as unknown as ConfigMap;
@@ -158,6 +158,8 @@ test('the ConfigMap and the Secret make a production configuration the service a
   expect(loaded.databaseUrl).toMatch(/^postgresql:\/\//);
   expect(loaded.redisUrl).toMatch(/^rediss:\/\//);
   expect(loaded.adminToken).toBeDefined();
+  expect(() => checkProductionSecrets(loaded)).not.toThrow();
+  expect(Object.keys(config.data ?? {})).not.toEqual(expect.arrayContaining(['CDS_PATIENT_KEY_SECRET']));
   expect(loaded.logFormat).toBe('json');
   expect(Object.keys(config.data ?? {})).not.toEqual(expect.arrayContaining(['DATABASE_URL']));
   expect(Object.keys(config.data ?? {})).not.toEqual(expect.arrayContaining(['REDIS_URL']));

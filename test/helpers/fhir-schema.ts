@@ -22,6 +22,7 @@ const CORE_TYPES = new Set([
   'Condition',
   'DeviceUseStatement',
   'Medication',
+  'MedicationAdministration',
   'MedicationRequest',
   'MedicationStatement',
   'Observation',

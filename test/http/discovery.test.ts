@@ -34,13 +34,14 @@ test('every service has a title, a description and usage requirements, and no em
   }
 });
 
-test('every service prefetches the patient, conditions, iron studies, RLS assessments, medications, procedures and devices', async () => {
+test('every service prefetches the patient, conditions, iron studies, RLS assessments, medications (ordered, reported and given), procedures and devices', async () => {
   for (const s of await discovery()) {
     expect(Object.keys(s.prefetch).sort()).toEqual(
       [
         'conditions',
         'deviceUseStatements',
         'ironStudies',
+        'medicationAdministrations',
         'medicationRequests',
         'medicationStatements',
         'patient',

@@ -12,6 +12,7 @@ import type {
   OperationOutcome,
 } from 'fhir/r4.js';
 import request from 'supertest';
+import { PREFETCH_QUERIES } from '../../src/cds-hooks/prefetch-catalog.js';
 import { fixtureStore, testApp } from '../helpers/app.js';
 import { fhirProblems } from '../helpers/fhir-schema.js';
 
@@ -62,16 +63,13 @@ describe('GET /metadata', () => {
     const { body } = await fhir<CapabilityStatement>(get('/metadata'), 200);
     const resources = new Map<string, CapabilityStatementRestResource>();
     for (const r of body.rest?.[0]?.resource ?? []) resources.set(r.type, r);
-    for (const type of [
-      'Patient',
-      'Condition',
-      'Observation',
-      'MedicationRequest',
-      'MedicationStatement',
-      'Medication',
-      'Procedure',
-      'DeviceUseStatement',
-    ])
+    // Every query of the prefetch catalog can be run here, with the parameters its template uses.
+    for (const { template, resourceType } of Object.values(PREFETCH_QUERIES)) {
+      const used = [...new URLSearchParams(template.split('?')[1] ?? '').keys()];
+      const declared = (resources.get(resourceType)?.searchParam ?? []).map((p) => p.name);
+      expect([template, used.filter((u) => !declared.includes(u))]).toEqual([template, []]);
+    }
+    for (const type of ['Medication', ...Object.values(PREFETCH_QUERIES).map((q) => q.resourceType)])
       expect([type, resources.has(type)]).toEqual([type, true]);
     const params = (type: string): Record<string, string> =>
       Object.fromEntries((resources.get(type)?.searchParam ?? []).map((p) => [p.name, p.type]));

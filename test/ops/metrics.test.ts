@@ -39,11 +39,13 @@ test('after one hook call /metrics shows the five families with their labels, an
   expect(text).toContain(`cds_fhir_request_duration_seconds_count{outcome="ok"} ${served()}`);
   expect(text).toMatch(/^# TYPE cds_feedback_total counter$/m);
   expect(text).toContain(`cds_feedback_total{rule="${rule}",outcome="overridden"} 1`);
+  expect(text).toMatch(/^# TYPE cds_cards_suppressed_total counter$/m);
   expect(text).toMatch(/^process_cpu_seconds_total /m);
   expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
 
   const ours = [...text.matchAll(/^# TYPE (cds_\w+) /gm)].map((m) => m[1]).sort();
   expect(ours).toEqual([
+    'cds_cards_suppressed_total',
     'cds_cards_total',
     'cds_feedback_total',
     'cds_fhir_request_duration_seconds',

@@ -73,6 +73,9 @@ test('when the queue is full, new card-log entries are dropped and counted, and 
     recordFeedback: () => Promise.resolve([]),
     feedbackSummary: () => Promise.reject(new Error('unused')),
     purgeOlderThan: () => Promise.reject(new Error('unused')),
+    recordSuppressed: () => Promise.resolve(),
+    findingMemory: () => Promise.resolve([]),
+    dailyOutcomes: () => Promise.reject(new Error('unused')),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

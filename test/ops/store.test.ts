@@ -244,7 +244,7 @@ function contract(makeBackend: () => Promise<Backend>): void {
       { ...accepted('unknown', -3), receivedAt: at(-3) },
       { ...accepted('new', 5), receivedAt: at(5) },
     ]);
-    expect(await store.purgeOlderThan(at(-1))).toEqual({ cards: 1, feedback: 2 });
+    expect(await store.purgeOlderThan(at(-1))).toEqual({ cards: 1, feedback: 2, suppressed: 0 });
     const summary = await store.feedbackSummary(null);
     expect(summary.rules).toEqual([expect.objectContaining({ issued: 1, accepted: 1 })]);
     expect(summary.unmatchedFeedback).toBe(0);

@@ -105,7 +105,7 @@ describe('retention', () => {
     const store = await seeded();
     try {
       const result = await store.purgeOlderThan(retentionCutoff(NOW, 400));
-      expect(result).toEqual({ cards: 1, feedback: 2 });
+      expect(result).toEqual({ cards: 1, feedback: 2, suppressed: 0 });
       const summary = await store.feedbackSummary(null);
       expect(summary.rules).toEqual([expect.objectContaining({ issued: 2, overridden: 2 })]);
       expect(summary.unmatchedFeedback).toBe(0);

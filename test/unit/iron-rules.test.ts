@@ -190,7 +190,7 @@ describe('iron thresholds (non-ESRD patient with RLS)', () => {
     const f = ironNotOptimizedRule.evaluate(buildSnapshot(data, NOW), 'patient-view');
     expect(f?.values).toEqual({ ferritin: '150 ng/mL', tsat: '12.5 %' });
     expect(f?.computed).toEqual([
-      'TSAT computed as serum iron 50 ug/dL / TIBC 400 ug/dL × 100 (no measured TSAT for that draw)',
+      'TSAT computed as serum iron 50 ug/dL / TIBC 400 ug/dL × 100 (no measured TSAT that day)',
     ]);
   });
 });
@@ -241,7 +241,7 @@ describe('avoid-cabergoline on draft orders', () => {
     expect(f?.suggestions).toEqual([
       { kind: 'delete-draft', reference: 'MedicationRequest/draft-1', display: 'cabergoline 0.5 mg tablet' },
     ]);
-    expect(f?.values).toEqual({ drug: 'cabergoline' });
+    expect(f?.values).toEqual({ drug: 'cabergoline', indication: 'another condition' });
     expect(f?.variant).toBeUndefined();
     expect(f?.evidence).toEqual(['draft order: cabergoline 0.5 mg tablet: 0.143 mg/day']);
   });

@@ -94,22 +94,28 @@ describe('latestFerritin', () => {
     expect(result.latest?.reportedAs).toBe('0.08 mg/L');
   });
 
-  test('a molar ferritin (pmol/L) is not converted and is listed as ignored', () => {
-    const molar = obs('14723-1', q(100, 'pmol/L'), '2026-10-01');
+  test('a molar ferritin of 112 pmol/L is divided by 2.247 to about 49.8 ng/mL and says how it was reported', () => {
+    const molar = obs('14723-1', q(112, 'pmol/L'), '2026-10-01');
     const result = latestFerritin([molar], NOW);
-    expect(result.latest).toBeUndefined();
-    expect(result.stale).toBeUndefined();
-    expect(result.ignored).toEqual([
-      'ferritin 100 pmol/L of 2026-10-01: unit pmol/L is not converted to ng/mL',
-    ]);
+    expect(result.latest?.value).toBeCloseTo(112 / 2.247, 9);
+    expect(result.latest?.reportedAs).toBe('112 pmol/L');
+    expect(result.ignored).toEqual([]);
   });
 
-  test('a molar ferritin does not hide an older mass ferritin', () => {
-    const molar = obs('14723-1', q(100, 'pmol/L'), '2026-10-01');
+  test('a newer molar ferritin replaces an older mass ferritin', () => {
+    const molar = obs('14723-1', q(450, 'pmol/L'), '2026-10-01');
     const mass = ferritin(45, 'ng/mL', '2026-06-01');
     const result = latestFerritin([molar, mass], NOW);
-    expect(result.latest?.value).toBe(45);
-    expect(result.ignored).toHaveLength(1);
+    expect(result.latest?.value).toBeCloseTo(200.27, 2);
+    expect(result.ignored).toHaveLength(0);
+  });
+
+  test('a ferritin in an unknown unit (nmol/L) is ignored with the reason', () => {
+    const result = latestFerritin([obs('14723-1', q(1, 'nmol/L'), '2026-10-01')], NOW);
+    expect(result.latest).toBeUndefined();
+    expect(result.ignored).toEqual([
+      'ferritin 1 nmol/L of 2026-10-01: unit nmol/L is not converted to ng/mL',
+    ]);
   });
 
   test('a ferritin without a unit is ignored with the reason', () => {
@@ -186,9 +192,30 @@ describe('latestTsat', () => {
     expect(result.latest?.computedFrom).toEqual({ iron: '50 ug/dL', tibc: '400 ug/dL' });
   });
 
-  test('iron and TIBC of different draws are not combined', () => {
+  test('iron and TIBC drawn 7 minutes apart on the same day are paired, and the gap is reported', () => {
     const result = latestTsat(
-      [iron(50, 'ug/dL', '2026-10-01T08:00:00Z'), tibc(400, 'ug/dL', '2026-10-01T09:00:00Z')],
+      [iron(50, 'ug/dL', '2026-10-01T08:02:00Z'), tibc(400, 'ug/dL', '2026-10-01T08:09:00Z')],
+      NOW,
+    );
+    expect(result.latest?.value).toBe(12.5);
+    expect(result.latest?.computedFrom).toEqual({ iron: '50 ug/dL', tibc: '400 ug/dL', minutesApart: 7 });
+  });
+
+  test('of two TIBC results that day, the one closest in time to the iron is used', () => {
+    const result = latestTsat(
+      [
+        iron(60, 'ug/dL', '2026-10-01T08:00:00Z'),
+        tibc(200, 'ug/dL', '2026-10-01T16:00:00Z'),
+        tibc(400, 'ug/dL', '2026-10-01T08:20:00Z'),
+      ],
+      NOW,
+    );
+    expect(result.latest?.value).toBe(15);
+  });
+
+  test('iron and TIBC of different days are not combined', () => {
+    const result = latestTsat(
+      [iron(50, 'ug/dL', '2026-10-01T08:00:00Z'), tibc(400, 'ug/dL', '2026-10-02T08:00:00Z')],
       NOW,
     );
     expect(result).toEqual({ ignored: [] });
