@@ -58,7 +58,10 @@ export interface AppDeps {
   readonly demoStore?: FhirStore;
   /** Store, card-log queue, metrics and readiness; default: an in-memory store (tests). */
   readonly ops?: Operations;
-  /** Folder of the built EHR simulator page (default: dist/web); served at /demo with the demo FHIR server. */
+  /**
+   * Folder of the built pages (default: dist/web): the EHR simulator, served at /demo with the demo
+   * FHIR server, and the governance dashboard, served at /admin/ with the admin token.
+   */
   readonly simulatorAssetsDir?: string;
   /** JWT authentication of CDS clients (required in production; off when absent). */
   readonly auth?: Auth;
@@ -138,7 +141,18 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.get('/metrics', metricsHandler(ops.metrics));
-  if (config.adminToken) app.use('/admin', adminRouter({ token: config.adminToken, ops, logger, now }));
+  if (config.adminToken)
+    app.use(
+      '/admin',
+      adminRouter({
+        token: config.adminToken,
+        ops,
+        logger,
+        now,
+        templates,
+        ...(deps.simulatorAssetsDir ? { pagesDir: deps.simulatorAssetsDir } : {}),
+      }),
+    );
 
   const demo = config.demoFhir && deps.demoStore !== undefined;
   app.get('/', (req, res) => {

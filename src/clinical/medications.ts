@@ -95,7 +95,9 @@ export function identify(
   medication?: Medication,
 ): Identified | undefined {
   const cc = concept ?? medication?.code;
-  const display = str(cc?.text) ?? str(cc?.coding?.find((c) => typeof c.display === 'string')?.display) ?? '';
+  // Shown on cards as written, but never more than the part that was read.
+  const display =
+    boundedText(str(cc?.text) ?? str(cc?.coding?.find((c) => typeof c.display === 'string')?.display)) ?? '';
   for (const coding of cc?.coding ?? []) {
     const match = lookupRxcui(coding.system, coding.code);
     if (!match) continue;
@@ -117,7 +119,7 @@ export function identify(
     return {
       ingredient,
       ...(strength ? { strength } : {}),
-      display: text ?? ingredient.display,
+      display: boundedText(text) ?? ingredient.display,
       matchedByText: true,
     };
   }

@@ -142,8 +142,12 @@ export const METHADONE_MG_PER_DAY = { min: 5, max: 10 } as const;
  */
 export const OPIOID_NAIVE_WITHIN_DAYS = 90;
 
-/** Reassess with the IRLS this many weeks after a therapy starts (guideline summary: 4-6 weeks; rule catalog window 4-12). */
-export const REASSESS_IRLS_WEEKS = { min: 4, max: 12 } as const;
+/**
+ * Reassess with the IRLS this many weeks after a therapy starts: the guideline
+ * summary's 4-6 weeks. The rule catalog's table says 4-12 weeks; where the two
+ * disagree the guideline summary (the clinical source of truth) is followed.
+ */
+export const REASSESS_IRLS_WEEKS = { min: 4, max: 6 } as const;
 
 /**
  * IRLS total at or below which symptoms count as controlled (mild or none):

@@ -8,10 +8,10 @@
  *   reason and until when. No patient data and no comment text.
  */
 import { ValidationError } from '../cds-hooks/request.js';
+import { SUPPRESSION_EXTENSION } from './extension-name.js';
 import type { Suppression } from './policy.js';
 
-/** The extension member name, in requests and responses. */
-export const SUPPRESSION_EXTENSION = 'rls-cds-hooks.suppression';
+export { SUPPRESSION_EXTENSION };
 
 /** What a response says about one card held back. */
 export interface SuppressedCardNote {

@@ -416,7 +416,8 @@ suite('EHR simulator in headless Chromium', () => {
       await expect(recorded.innerText()).resolves.toContain('Directed by the treating specialist');
       const stored = await storedFeedback('avoid-cabergoline', (r) => r.overridden === 1);
       expect(stored.overrideReasons).toEqual([{ code: 'specialist-directed', count: 1 }]);
-      // The overridden draft stays; "Sign" sends it to order-sign, whose card is shown before signing completes.
+      // The overridden draft stays; "Sign" sends it to order-sign. The critical card was just answered for this
+      // draft in this session, so the service holds it back: signing completes, and the panel says what was held.
       await expect(page.locator('#draft-list [data-draft-id]').count()).resolves.toBe(1);
       const [sign] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/cds-services/rls-order-sign')),
@@ -426,14 +427,36 @@ suite('EHR simulator in headless Chromium', () => {
       const signBody = sign.request().postDataJSON() as {
         hook: string;
         context: { draftOrders: { entry: unknown[] } };
+        extension?: unknown;
       };
       expect(signBody.hook).toBe('order-sign');
       expect(signBody.context.draftOrders.entry).toHaveLength(1);
-      await page.waitForSelector('section[data-hook="order-sign"] [data-card-code="avoid-cabergoline"]');
-      await shoot('06-cabergoline-overridden-and-sign');
-      await page.click('#complete-signing');
+      expect(signBody.extension).toBeUndefined();
+      const signAnswer = (await sign.json()) as {
+        cards: unknown[];
+        extension: Record<string, { count: number }>;
+      };
+      expect(signAnswer.cards).toEqual([]);
+      expect(signAnswer.extension['rls-cds-hooks.suppression']?.count).toBe(1);
+      const notice = page.locator('section[data-hook="order-sign"] .suppressed');
+      await notice.waitFor();
+      await expect(notice.locator('.suppressed-text').innerText()).resolves.toBe(
+        '1 card suppressed (overridden on 2026-11-01: Directed by the treating specialist after discussion)',
+      );
       await expect(page.locator('[data-signed-id]').count()).resolves.toBe(1);
       await expect(page.locator('#draft-list [data-draft-id]').count()).resolves.toBe(0);
+      await shoot('06-cabergoline-overridden-and-sign-suppressed');
+      // "Show anyway" asks again for the same orders with suppression off for that call.
+      const [anyway] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/cds-services/rls-order-sign')),
+        notice.locator('button.show-anyway').click(),
+      ]);
+      expect((anyway.request().postDataJSON() as { extension?: unknown }).extension).toEqual({
+        'rls-cds-hooks.suppression': { disable: true },
+      });
+      await page.waitForSelector('section[data-hook="order-sign"] [data-card-code="avoid-cabergoline"]');
+      await expect(page.locator('section[data-hook="order-sign"] .suppressed').count()).resolves.toBe(0);
+      await shoot('06b-cabergoline-shown-anyway');
     },
     TIMEOUT,
   );

@@ -3,6 +3,9 @@
  * {@link readCards} keeps what can be shown and drops the rest.
  */
 import type { FhirResource } from 'fhir/r4.js';
+import { SUPPRESSION_EXTENSION } from '../../src/suppression/extension-name.js';
+
+export { SUPPRESSION_EXTENSION };
 
 export type HookName = 'patient-view' | 'order-select' | 'order-sign';
 export const HOOKS: readonly HookName[] = ['patient-view', 'order-select', 'order-sign'];
@@ -128,6 +131,38 @@ export function readCards(body: unknown): Card[] {
           .filter((l) => l.url),
       };
     });
+}
+
+/** A card the service held back because the clinician answered the same finding before. */
+export interface SuppressedNote {
+  ruleId: string;
+  outcome: 'accepted' | 'overridden';
+  /** YYYY-MM-DD of the answer. */
+  answeredOn: string;
+  reason?: string;
+}
+
+/** The cards the service says it held back (its suppression extension), read defensively. */
+export function readSuppressed(body: unknown): SuppressedNote[] {
+  if (!isObj(body) || !isObj(body.extension)) return [];
+  const ext = body.extension[SUPPRESSION_EXTENSION];
+  if (!isObj(ext)) return [];
+  return arr(ext.cards)
+    .filter(isObj)
+    .map((c) => {
+      const reason = isObj(c.reason) ? (str(c.reason.display) ?? str(c.reason.code)) : undefined;
+      return {
+        ruleId: str(c.ruleId) ?? '(rule)',
+        outcome: c.outcome === 'accepted' ? ('accepted' as const) : ('overridden' as const),
+        answeredOn: (str(c.answeredAt) ?? '').slice(0, 10),
+        ...(reason ? { reason } : {}),
+      };
+    });
+}
+
+/** "overridden on 2026-10-31: IV iron given recently", "accepted on 2026-10-31". */
+export function suppressedWhy(note: SuppressedNote): string {
+  return `${note.outcome} on ${note.answeredOn}${note.reason ? `: ${note.reason}` : ''}`;
 }
 
 /** The services of a discovery document. */

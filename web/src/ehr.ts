@@ -18,9 +18,12 @@ import {
   type DiscoveryService,
   type FeedbackEntry,
   type HookName,
+  SUPPRESSION_EXTENSION,
   type Suggestion,
+  type SuppressedNote,
   readCards,
   readServices,
+  readSuppressed,
   renderPrefetch,
 } from './cds.js';
 import { type Exchange, exchange, jsonOf, uuid } from './http.js';
@@ -34,6 +37,10 @@ export interface HookResult {
   readonly serviceId: string;
   readonly status: number;
   readonly cards: readonly Card[];
+  /** Cards the service held back (suppression), as it says in its response extension. */
+  readonly suppressed: readonly SuppressedNote[];
+  /** This answer was asked for with suppression off ("Show anyway"). */
+  readonly showAnyway: boolean;
   /** A readable error when the call did not answer 200. */
   readonly error?: string;
   readonly exchangeId: number;
@@ -231,12 +238,29 @@ export class Ehr {
     return {};
   }
 
-  /** Calls the service of a hook for the open chart, with `extra` context (selections, draftOrders). */
-  async fire(hook: HookName, extra: Record<string, unknown>): Promise<HookResult | undefined> {
+  /** The context each hook was last called with, for "Show anyway". */
+  private lastContext: Partial<Record<HookName, Record<string, unknown>>> = {};
+
+  /** Calls the hook again with the same context, asking the service to hold nothing back. */
+  async showAnyway(hook: HookName): Promise<void> {
+    const extra = this.lastContext[hook];
+    if (extra) await this.fire(hook, extra, true);
+  }
+
+  /**
+   * Calls the service of a hook for the open chart, with `extra` context (selections, draftOrders);
+   * with `showAnyway`, the request's suppression extension asks for every card.
+   */
+  async fire(
+    hook: HookName,
+    extra: Record<string, unknown>,
+    showAnyway = false,
+  ): Promise<HookResult | undefined> {
     const patientId = this.patientId;
     const service = this.serviceFor(hook);
     if (!patientId || !service) return undefined;
     const generation = this.generation;
+    this.lastContext[hook] = extra;
     this.busy.add(hook);
     this.emit('busy');
     try {
@@ -250,6 +274,7 @@ export class Ehr {
         fhirServer: this.session.fhirServer,
         context,
         prefetch,
+        ...(showAnyway ? { extension: { [SUPPRESSION_EXTENSION]: { disable: true } } } : {}),
       };
       const url = `/cds-services/${encodeURIComponent(service.id)}`;
       const text = JSON.stringify(body, null, 2);
@@ -261,6 +286,8 @@ export class Ehr {
         serviceId: service.id,
         status: x.status,
         cards: x.status === 200 ? readCards(jsonOf(x)) : [],
+        suppressed: x.status === 200 ? readSuppressed(jsonOf(x)) : [],
+        showAnyway,
         ...(x.status === 200 ? {} : { error: this.problem(x) }),
         exchangeId: x.id,
         ms: x.ms,

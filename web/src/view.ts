@@ -9,7 +9,15 @@ import type {
   MedicationView,
   OrderableView,
 } from '../../src/demo/simulator/api-types.js';
-import { type Card, type Coding, HOOKS, type HookName, type Suggestion } from './cds.js';
+import {
+  type Card,
+  type Coding,
+  HOOKS,
+  type HookName,
+  type Suggestion,
+  type SuppressedNote,
+  suppressedWhy,
+} from './cds.js';
 import { byId, h } from './dom.js';
 import { type Draft, Ehr } from './ehr.js';
 import { age, ago, day, ms, num } from './format.js';
@@ -598,6 +606,39 @@ export class View {
         ? h('p', { class: 'muted small' }, 'No cards.')
         : null,
       (result?.cards ?? []).map((card, i) => this.card(hook, card, i)),
+      result && result.suppressed.length > 0 && !busy ? this.suppressedNotice(hook, result.suppressed) : null,
+    );
+  }
+
+  /** "1 card suppressed (overridden on DATE: reason)" under the cards, with "Show anyway". */
+  private suppressedNotice(hook: HookName, notes: readonly SuppressedNote[]): HTMLElement {
+    const count = `${notes.length} card${notes.length === 1 ? '' : 's'} suppressed`;
+    const first = notes[0];
+    return h(
+      'div',
+      { class: 'suppressed', 'data-suppressed-count': notes.length },
+      notes.length === 1 && first
+        ? h('p', { class: 'suppressed-text' }, `${count} (${suppressedWhy(first)})`)
+        : h(
+            'div',
+            { class: 'suppressed-text' },
+            h('p', {}, count),
+            h(
+              'ul',
+              {},
+              notes.map((n) => h('li', { 'data-rule': n.ruleId }, `${n.ruleId} (${suppressedWhy(n)})`)),
+            ),
+          ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'show-anyway',
+          title: 'Ask the service again for this hook, with suppression off for this one call',
+          onclick: () => void this.ehr.showAnyway(hook),
+        },
+        'Show anyway',
+      ),
     );
   }
 

@@ -1,0 +1,170 @@
+/**
+ * The governance report over HTTP: per rule and week, cards issued,
+ * accepted, overridden by reason and held back, for a date range, as JSON
+ * and as CSV, on SQLite and PostgreSQL; behind the admin token, while the
+ * dashboard page itself holds no data and needs none.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { buildWeb } from '../../scripts/build-web.js';
+import { governanceCsv, governanceReport } from '../../src/admin/governance.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createOperations } from '../../src/ops/operations.js';
+import { memoryStore, openStore } from '../../src/store/open.js';
+import type { OpsStore } from '../../src/store/types.js';
+import { BASE_URL, NOW, templates } from '../helpers/app.js';
+import { pino } from 'pino';
+import { EXPECTED, EXPECTED_CSV, RANGE, seedGovernance } from './governance-data.js';
+import { ADMIN_TOKEN, harness } from './harness.js';
+import { describePostgres, freshSchema } from './pg.js';
+
+const REPORT = '/admin/governance';
+
+function scenario(open: () => Promise<{ store: OpsStore; cleanup: () => Promise<void> }>): void {
+  test('the report counts per rule and week: issued, accepted, overridden by reason, suppressed', async () => {
+    const { store, cleanup } = await open();
+    try {
+      await seedGovernance(store);
+      const h = harness({ store });
+      const res = await request(h.app)
+        .get(REPORT)
+        .query(RANGE)
+        .auth(ADMIN_TOKEN, { type: 'bearer' })
+        .expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toMatchObject({ from: RANGE.from, to: RANGE.to, weeks: EXPECTED.weeks });
+      expect((res.body as { rules: unknown }).rules).toEqual(EXPECTED.rules);
+      expect(
+        (res.body as { reasonDisplays: Record<string, Record<string, string>> }).reasonDisplays,
+      ).toMatchObject({
+        'iron-not-optimized': { 'iv-iron-given': 'IV iron given recently, recheck pending' },
+      });
+      const csv = await request(h.app)
+        .get(`${REPORT}.csv`)
+        .query(RANGE)
+        .auth(ADMIN_TOKEN, { type: 'bearer' })
+        .expect(200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toBe(
+        'attachment; filename="cds-governance-2026-10-19-to-2026-11-01.csv"',
+      );
+      expect(csv.text.trimEnd().split('\r\n')).toEqual(EXPECTED_CSV);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+}
+
+describe('embedded SQLite', () => {
+  scenario(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'cds-governance-'));
+    return openStore({ dataDir: dir, databasePoolMax: 1 }).then((store) => ({
+      store,
+      cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    }));
+  });
+});
+
+describePostgres('PostgreSQL', () => {
+  scenario(async () => {
+    const schema = await freshSchema();
+    const store = await openStore({ dataDir: '/nonexistent', databaseUrl: schema.url, databasePoolMax: 2 });
+    return { store, cleanup: schema.drop };
+  });
+});
+
+describe('the range', () => {
+  test('defaults to the last 12 weeks up to today, Monday-aligned', async () => {
+    const h = harness();
+    const res = await request(h.app).get(REPORT).auth(ADMIN_TOKEN, { type: 'bearer' }).expect(200);
+    expect(NOW.toISOString().slice(0, 10)).toBe('2026-11-01'); // a Sunday
+    expect(res.body).toMatchObject({ from: '2026-08-10', to: '2026-11-01', rules: [] });
+    expect((res.body as { weeks: string[] }).weeks).toHaveLength(12);
+  });
+
+  test.each([
+    [{ from: '2026-13-01' }, 'from', 'from: is not a calendar date'],
+    [{ to: 'yesterday' }, 'to', 'to: must be a date (YYYY-MM-DD), given once'],
+    [{ from: '2026-11-02', to: '2026-11-01' }, 'from', 'from: must not be after to'],
+    [{ from: '2020-01-01', to: '2026-11-01' }, 'from', 'from: the range must be at most 731 days'],
+  ])('%j gets 400 naming %s', async (query, field, message) => {
+    const h = harness();
+    const res = await request(h.app)
+      .get(REPORT)
+      .query(query)
+      .auth(ADMIN_TOKEN, { type: 'bearer' })
+      .expect(400);
+    expect(res.body).toMatchObject({
+      issue: [{ code: 'invalid', diagnostics: message, expression: [field] }],
+    });
+  });
+});
+
+describe('access', () => {
+  test('the report and the CSV need the admin token', async () => {
+    const h = harness();
+    await request(h.app).get(REPORT).expect(401);
+    await request(h.app).get(`${REPORT}.csv`).expect(401);
+  });
+
+  test('the page is served without the token, with a strict CSP, and holds no data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cds-admin-page-'));
+    try {
+      await buildWeb(dir);
+      const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: BASE_URL, CDS_ADMIN_TOKEN: ADMIN_TOKEN });
+      const logger = pino({ level: 'silent' });
+      const store = memoryStore();
+      await seedGovernance(store);
+      const app = createApp({
+        config,
+        logger,
+        templates,
+        now: () => NOW,
+        ops: createOperations({ logger, store }),
+        simulatorAssetsDir: dir,
+      });
+      await request(app).get('/admin').expect(302).expect('Location', '/admin/');
+      const page = await request(app).get('/admin/').expect(200);
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(page.headers['content-security-policy']).toContain("connect-src 'self'");
+      expect(page.text).toContain('<script type="module" src="./admin.js">');
+      expect(page.text).not.toContain('iron-not-optimized');
+      const script = await request(app).get('/admin/admin.js').expect(200);
+      expect(script.text).not.toMatch(/localStorage|sessionStorage|document\.cookie/);
+      expect(script.text).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      await request(app).get('/admin/other.js').expect(401);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('the CSV', () => {
+  test('a reason code with a comma or a quote is quoted, so every row keeps four columns', () => {
+    const report = governanceReport(
+      { from: '2026-10-26', to: '2026-11-01' },
+      [
+        { ruleId: 'iron-not-optimized', day: '2026-10-27', kind: 'issued', reasonCode: null, count: 1 },
+        {
+          ruleId: 'iron-not-optimized',
+          day: '2026-10-27',
+          kind: 'overridden',
+          reasonCode: 'a,"b"',
+          count: 1,
+        },
+      ],
+      NOW,
+      {},
+    );
+    expect(governanceCsv(report).trimEnd().split('\r\n')).toEqual([
+      'rule,week,measure,count',
+      'iron-not-optimized,2026-10-26,issued,1',
+      'iron-not-optimized,2026-10-26,overridden,1',
+      'iron-not-optimized,2026-10-26,"overridden:a,""b""",1',
+    ]);
+  });
+});
