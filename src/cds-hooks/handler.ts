@@ -81,6 +81,7 @@ export async function handleHook(
         }
       : undefined,
     draftResources: draftResources(request.draftOrders),
+    ...(request.draftOrders ? { draftBundle: request.draftOrders } : {}),
   });
   if (!result.ok) return { status: 412, missing: result.missing, fhirRequests: result.fhirRequests };
 

@@ -156,6 +156,9 @@ export async function runQuery(
       try {
         body = await client.request(current, { options: { signal } });
         report(access, isResource(body) && !isFailure(body) ? 'ok' : 'invalid', started);
+        // A page read while another query used up the budget is not kept either: past it, nothing more is taken.
+        if (access.budget?.exhausted)
+          return partial('byte-budget', 'the FHIR data budget of this call was used up');
       } catch (error) {
         report(access, requestOutcome(error), started);
         const status = (error as { response?: { status?: number } }).response?.status;
