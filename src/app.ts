@@ -260,6 +260,7 @@ export function createApp(deps: AppDeps): Express {
               service: service.id,
               missing: result.missing.map((m) => m.key),
               fhirRequests: result.fhirRequests,
+              ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
             },
             'hook call: required data missing',
           );
@@ -282,7 +283,8 @@ export function createApp(deps: AppDeps): Express {
             findings: result.findings,
             client,
             patientId: request.patientId,
-            userId: request.userId,
+            // Without a userId (a tolerated deviation) the ordering session is the encounter alone.
+            userId: request.userId ?? '',
             ...(request.contextTokens.encounterId ? { encounterId: request.contextTokens.encounterId } : {}),
             disabled: showEveryCard,
             now: answeredAt,
@@ -301,6 +303,7 @@ export function createApp(deps: AppDeps): Express {
             ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
             ...(result.partial.length > 0 ? { partial: result.partial } : {}),
+            ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
           },
           'hook call',
         );
