@@ -19,7 +19,7 @@ const EnvSchema = z.object({
   CDS_DEMO_ISSUER: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CDS_CARDS_DIR: z.string().min(1).optional(),
-  // Security (issue 4): authentication, replay cache, limits, CORS.
+  // Security: authentication, replay cache, limits, CORS.
   CDS_CLIENTS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),

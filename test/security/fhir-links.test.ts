@@ -15,7 +15,12 @@ import request from 'supertest';
 import { urlUnderBase } from '../../src/fhir/url-guard.js';
 import { createLogger } from '../../src/logger.js';
 import { BASE_URL, FIXTURES_DIR, fixtureStore } from '../helpers/app.js';
-import { type MisbehavingFhir, paging, startMisbehavingFhir } from '../resilience/misbehaving-fhir.js';
+import {
+  type MisbehavingFhir,
+  paging,
+  startMisbehavingFhir,
+  status,
+} from '../resilience/misbehaving-fhir.js';
 import {
   ISS_STATIC,
   LogCapture,
@@ -212,6 +217,19 @@ describe('next links in prefetch', () => {
     expect(res.status).toBe(200);
     expect(partial).toBeUndefined();
     expect(fhir.seen).toEqual([`/fhir/Observation?patient=${PATIENT_ID}&page=2`]);
+  });
+
+  test('a next page under the base that fails: what was prefetched is kept, and the key is partial (error)', async () => {
+    fhir.behaviours.set('Observation', status(500));
+    const body = fixture();
+    body.prefetch.ironStudies = {
+      ...body.prefetch.ironStudies,
+      link: [{ relation: 'next', url: `${fhir.base}/Observation?patient=${PATIENT_ID}&page=2` }],
+    } as Bundle;
+    const { res, partial } = await call(body);
+    expect(res.status).toBe(200);
+    expect(partial).toEqual([{ key: 'ironStudies', reason: 'error' }]);
+    expect(res.text).toContain('iron-not-optimized');
   });
 
   test('an open port and a closed port elsewhere give the same answer: nothing is requested from either', async () => {
