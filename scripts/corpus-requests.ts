@@ -5,7 +5,7 @@
  * to the service, in process and offline, and counts the answers by status and
  * reason.
  *
- *   npx tsx scripts/corpus-requests.ts [--json] [--list]
+ *   npx tsx scripts/corpus-requests.ts [--json] [--list] [--with-fhir]
  *
  * Each file is sent byte for byte as an EHR would send it (files that are not
  * valid JSON included). A request goes to the service registered for its hook;
@@ -14,6 +14,10 @@
  * rls-order-sign, where it is refused for its hook. Outbound network is blocked:
  * a request that names a public fhirServer and lacks prefetch gets 412 here,
  * which says the service evaluated it and asked for data it could not get.
+ * With --with-fhir, each request's `fhirServer` (when it names one) is pointed
+ * at an empty FHIR server on loopback instead, so those requests are answered
+ * from what they carry: the count of 200s then says how many the service
+ * accepts and evaluates.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,7 +25,11 @@ import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { pino } from 'pino';
 import request from 'supertest';
+import express from 'express';
+import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.js';
+import { demoFhirRouter } from '../src/demo/fhir-server.js';
+import { storeOf } from '../src/demo/fhir-store.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from '../src/cards/templates.js';
 import { SERVICES } from '../src/cds-hooks/services.js';
 import { loadConfig } from '../src/config.js';
@@ -84,6 +92,19 @@ function hookOf(text: string): string | undefined {
   }
 }
 
+/** The request with its `fhirServer` replaced (when it is JSON and names one); otherwise unchanged. */
+function withFhirServer(text: string, base: string | undefined): string {
+  if (!base) return text;
+  try {
+    const body = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    return typeof body.fhirServer === 'string' && /^https?:\/\/[^{}]+$/.test(body.fhirServer)
+      ? JSON.stringify({ ...body, fhirServer: base })
+      : text;
+  } catch {
+    return text;
+  }
+}
+
 function serviceFor(hook: string | undefined): string {
   const direct = SERVICES.find((s) => s.hook === hook);
   if (direct) return direct.id;
@@ -132,9 +153,18 @@ async function main(): Promise<void> {
     ),
     now: () => FIXTURE_ANCHOR,
   });
+  let emptyFhir: string | undefined;
+  let fhirServer: ReturnType<ReturnType<typeof express>['listen']> | undefined;
+  if (process.argv.includes('--with-fhir')) {
+    const fhirApp = express();
+    fhirApp.use('/fhir', demoFhirRouter(storeOf([])));
+    fhirServer = fhirApp.listen(0, '127.0.0.1');
+    await new Promise((resolve) => fhirServer?.once('listening', resolve));
+    emptyFhir = `http://127.0.0.1:${(fhirServer.address() as AddressInfo).port}/fhir`;
+  }
   const rows: Row[] = [];
   for (const { file, group } of requestFiles()) {
-    const text = readFileSync(join(CORPUS, file), 'utf8');
+    const text = withFhirServer(readFileSync(join(CORPUS, file), 'utf8'), emptyFhir);
     const hook = hookOf(text) ?? '(none)';
     const service = serviceFor(hook);
     const res = await request(app)
@@ -143,6 +173,7 @@ async function main(): Promise<void> {
       .send(text);
     rows.push({ file, group, hook, service, status: res.status, reason: reasonOf(res.status, res.body) });
   }
+  fhirServer?.close();
   nock.enableNetConnect();
   nock.restore();
 

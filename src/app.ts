@@ -44,7 +44,7 @@ import {
 import { type SuppressionDeps, applySuppression } from './suppression/apply.js';
 import { suppressionDisabled, suppressionNotice } from './suppression/extension.js';
 import { KeyedHasher } from './suppression/keys.js';
-import { hookTimer, metricsHandler } from './ops/metrics.js';
+import { hookTimer, metricsHandler, registerReplayCacheMetric } from './ops/metrics.js';
 import { requestLogger, setLogFields } from './ops/request-log.js';
 import { type ClientKey, ForeignCardError, NO_CLIENT } from './store/types.js';
 
@@ -89,6 +89,11 @@ export function createApp(deps: AppDeps): Express {
   if (config.production && !deps.auth) {
     throw new Error('refusing to start in production without authentication: set CDS_CLIENTS_FILE');
   }
+  if (config.production && config.demoFhir) {
+    throw new Error(
+      'refusing to start in production with the demo FHIR server (DEMO_FHIR is for demos only)',
+    );
+  }
   if (config.production && deps.demoIssuer) {
     throw new Error(
       'refusing to start in production with the demo issuer (CDS_DEMO_ISSUER is for demos only)',
@@ -98,6 +103,8 @@ export function createApp(deps: AppDeps): Express {
   const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
   const ops = deps.ops ?? createOperations({ logger });
   const onFhirRequest = fhirRequestObserver(ops.metrics);
+  const auth = deps.auth;
+  if (auth) registerReplayCacheMetric(ops.metrics, () => auth.replayCacheFullRefusals());
   const app = express();
   app.disable('x-powered-by');
   // Hook responses are never cached or revalidated: skip hashing every body for an ETag.
@@ -106,6 +113,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLogger(logger));
   // Security headers. The CSP is set below for the API routes only, so that the demo pages can set their own.
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  // Cards, FHIR data and feedback are PHI: no browser or proxy may keep a copy of any answer. (The
+  // simulator's static page and scripts say `no-cache` themselves: they hold no patient data.)
+  app.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use(
     '/cds-services',
     helmet.contentSecurityPolicy({
@@ -247,6 +260,7 @@ export function createApp(deps: AppDeps): Express {
               service: service.id,
               missing: result.missing.map((m) => m.key),
               fhirRequests: result.fhirRequests,
+              ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
             },
             'hook call: required data missing',
           );
@@ -269,7 +283,8 @@ export function createApp(deps: AppDeps): Express {
             findings: result.findings,
             client,
             patientId: request.patientId,
-            userId: request.userId,
+            // Without a userId (a tolerated deviation) the ordering session is the encounter alone.
+            userId: request.userId ?? '',
             ...(request.contextTokens.encounterId ? { encounterId: request.contextTokens.encounterId } : {}),
             disabled: showEveryCard,
             now: answeredAt,
@@ -288,6 +303,7 @@ export function createApp(deps: AppDeps): Express {
             ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
             ...(result.partial.length > 0 ? { partial: result.partial } : {}),
+            ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
           },
           'hook call',
         );

@@ -19,7 +19,7 @@ export const EnvSchema = z.object({
   CDS_DEMO_ISSUER: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CDS_CARDS_DIR: z.string().min(1).optional(),
-  // Security (issue 4): authentication, replay cache, limits, CORS.
+  // Security: authentication, replay cache, limits, CORS.
   CDS_CLIENTS_FILE: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
@@ -145,6 +145,23 @@ export interface Config {
   };
 }
 
+/** Shortest admin token accepted in production (characters). */
+export const MIN_ADMIN_TOKEN_CHARS_PRODUCTION = 32;
+
+/**
+ * Why an admin token is too weak for production, or undefined: shorter than
+ * {@link MIN_ADMIN_TOKEN_CHARS_PRODUCTION}, or fewer than 8 distinct
+ * characters (one character repeated, "abababab…"). A random token from
+ * `openssl rand -hex 32` (64 characters, 16 distinct) passes.
+ */
+export function adminTokenProblem(token: string): string | undefined {
+  if (token.length < MIN_ADMIN_TOKEN_CHARS_PRODUCTION)
+    return `must be at least ${MIN_ADMIN_TOKEN_CHARS_PRODUCTION} characters in production (e.g. openssl rand -hex 32)`;
+  if (new Set(token).size < 8)
+    return 'has too little entropy (fewer than 8 distinct characters): use a random token, e.g. openssl rand -hex 32';
+  return undefined;
+}
+
 function corsOrigins(value: string | undefined, production: boolean): '*' | string[] {
   if (value === undefined) return production ? [] : '*';
   const origins = value
@@ -198,6 +215,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(
       'invalid configuration:\n- CDS_CLIENTS_FILE: required in production (NODE_ENV=production): the JSON file of the EHR clients allowed to call this service; see the README, "Security"',
     );
+  }
+  if (production && e.DEMO_FHIR === true) {
+    throw new Error(
+      'invalid configuration:\n- DEMO_FHIR: not allowed in production (NODE_ENV=production): the demo FHIR server and the EHR simulator are unauthenticated routes for demos only',
+    );
+  }
+  if (production && e.CDS_ADMIN_TOKEN !== undefined) {
+    const problem = adminTokenProblem(e.CDS_ADMIN_TOKEN);
+    if (problem) throw new Error(`invalid configuration:\n- CDS_ADMIN_TOKEN: ${problem}`);
   }
   const demoFhir = e.DEMO_FHIR ?? !production;
   if (e.CDS_DEMO_ISSUER && production) {

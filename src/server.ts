@@ -67,6 +67,17 @@ async function main(): Promise<void> {
     },
   });
   await retention.firstRun;
+  logger.info(
+    {
+      suppression: config.suppression,
+      patientKey: config.patientKeySecret ? 'configured' : 'random per process',
+    },
+    config.suppression.enabled ? 'suppression of answered cards on' : 'suppression of answered cards OFF',
+  );
+  if (!config.patientKeySecret)
+    logger.warn(
+      'CDS_PATIENT_KEY_SECRET is not set: patient ids are hashed with a random key of this process, so no override is remembered across restarts or shared with other replicas (refused in production)',
+    );
   const app = createApp({
     config,
     logger,

@@ -162,6 +162,10 @@ export function governanceReport(
   };
 }
 
+/**
+ * One CSV cell, quoted when needed. Reason codes come from EHRs, but only
+ * ever after `overridden:`, so no cell can start like a spreadsheet formula.
+ */
 const csvCell = (value: string | number): string => {
   const text = String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

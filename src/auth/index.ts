@@ -23,6 +23,8 @@ export interface Auth {
   readonly clients: ClientRegistry;
   /** Releases the replay cache (Redis connection). */
   close(): Promise<void>;
+  /** Tokens refused (503) so far because the in-memory replay cache was full of unexpired ids. */
+  replayCacheFullRefusals(): number;
 }
 
 /** Everything authentication is built from. */
@@ -55,6 +57,7 @@ export function createAuth(settings: AuthSettings): Auth {
       logger: settings.logger,
     }),
     close: () => settings.replayCache.close(),
+    replayCacheFullRefusals: () => settings.replayCache.refusedWhenFull ?? 0,
   };
 }
 

@@ -19,6 +19,17 @@ export interface JwksOptions {
   readonly cooldownMs: number;
   /** Time allowed for one JWKS fetch (ms). */
   readonly timeoutMs: number;
+  /** The clock for the cooldown (ms since the epoch; tests set it). */
+  readonly now?: () => number;
+}
+
+/** Thrown instead of fetching a JWKS URL again within the cooldown of its last fetch. */
+export class JwksCoolingDown extends Error {
+  readonly code = 'CDS_JWKS_COOLDOWN';
+  constructor() {
+    super('JWKS URL fetched less than the cooldown ago');
+    this.name = 'JwksCoolingDown';
+  }
 }
 
 /** The key set to verify one token with, or why there is none. */
@@ -35,8 +46,18 @@ export class KeySources {
   constructor(clients: ClientRegistry, options: JwksOptions) {
     // A JWKS is small: refuse oversized answers, and never follow redirects (jose asks for redirect: manual).
     const dispatcher = limitedDispatcher(MAX_JWKS_BYTES);
-    const fetchJwks = (url: string, init: RequestInit): Promise<Response> =>
-      fetch(url, { ...init, dispatcher });
+    // At most one fetch per URL per cooldown window, whatever its outcome: jose's own cooldown only
+    // starts after a successful fetch, so a failing URL (500, redirect, oversized) would be fetched
+    // again for every token.
+    const now = options.now ?? Date.now;
+    const lastFetch = new Map<string, number>();
+    const fetchJwks = (url: string, init: RequestInit): Promise<Response> => {
+      const t = now();
+      const last = lastFetch.get(url);
+      if (last !== undefined && t - last < options.cooldownMs) return Promise.reject(new JwksCoolingDown());
+      lastFetch.set(url, t);
+      return fetch(url, { ...init, dispatcher });
+    };
     const remoteSet = (url: string): void => {
       if (this.remote.has(url)) return;
       this.remote.set(

@@ -1,11 +1,13 @@
 /**
  * The express side of authentication: read the bearer token, verify it for
  * the endpoint called, and answer 401 with nothing in the body when it fails.
- * The log line says why (reason, iss, jti); the token is never logged.
+ * The log line says why (reason, iss, jti) and names the route pattern (never
+ * the path as sent, nor its query); the token is never logged.
  */
 import type { RequestHandler, Response } from 'express';
 import { outcome } from '../cds-hooks/errors.js';
 import type { Logger } from '../logger.js';
+import { routeOf } from '../ops/request-log.js';
 import { type VerifiedCaller, type VerifySettings, verifyToken } from './verify.js';
 
 /** What the middleware needs besides the verification settings. */
@@ -48,7 +50,7 @@ export function authenticationMiddleware(settings: MiddlewareSettings): RequestH
     settings.logger.warn(
       {
         method: req.method,
-        path,
+        route: routeOf(req),
         status: result.status,
         auth: { reason: result.reason, iss: result.iss, jti: result.jti },
       },

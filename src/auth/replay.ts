@@ -17,6 +17,16 @@ export interface ReplayCache {
   claim(key: string, ttlSeconds: number): Promise<boolean>;
   /** Releases connections. */
   close(): Promise<void>;
+  /** Tokens refused because the cache was full of unexpired ids (in-memory cache only). */
+  readonly refusedWhenFull?: number;
+}
+
+/** Rejection of {@link ReplayCache.claim} when the cache is full of ids that have not expired. */
+export class ReplayCacheFull extends Error {
+  constructor() {
+    super('replay cache full of unexpired token ids');
+    this.name = 'ReplayCacheFull';
+  }
 }
 
 /** The cache key of a token: a digest, so that length and characters of `iss`/`jti` do not matter. */
@@ -28,12 +38,16 @@ export function replayKey(iss: string, jti: string): string {
  * In-process replay cache, bounded. On every claim, expired entries at the
  * front of the insertion order are dropped (amortised O(1)), so memory follows
  * the traffic of one token lifetime rather than creeping up to the bound; when
- * full, every expired entry is swept and then the entry inserted first is
- * dropped (so size the bound above the number of calls in one maximum token
- * lifetime, or use Redis).
+ * full, every expired entry is swept. An id that has not expired is never
+ * forgotten to make room (that would let its token be replayed): when the
+ * cache is full of live ids, the claim is rejected with {@link ReplayCacheFull}
+ * and the call refused (503) until ids expire. Size the bound above the number
+ * of calls in one maximum token lifetime, or use Redis.
  */
 export class MemoryReplayCache implements ReplayCache {
   private readonly expiries = new Map<string, number>();
+  private refusals = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly maxEntries = 100_000,
@@ -45,13 +59,23 @@ export class MemoryReplayCache implements ReplayCache {
     return this.expiries.size;
   }
 
+  /** Tokens refused because the cache was full of unexpired ids. */
+  get refusedWhenFull(): number {
+    return this.refusals;
+  }
+
   claim(key: string, ttlSeconds: number): Promise<boolean> {
     const now = this.now();
     const expiry = this.expiries.get(key);
     if (expiry !== undefined && expiry > now) return Promise.resolve(false);
     this.expiries.delete(key);
     this.dropExpiredFront(now);
-    if (this.expiries.size >= this.maxEntries) this.evict(now);
+    // A full sweep at most once a second: when full of live ids, refusing must stay cheap.
+    if (this.expiries.size >= this.maxEntries && now - this.lastSweep >= 1000) this.sweepExpired(now);
+    if (this.expiries.size >= this.maxEntries) {
+      this.refusals += 1;
+      return Promise.reject(new ReplayCacheFull());
+    }
     this.expiries.set(key, now + ttlSeconds * 1000);
     return Promise.resolve(true);
   }
@@ -63,13 +87,9 @@ export class MemoryReplayCache implements ReplayCache {
     }
   }
 
-  private evict(now: number): void {
+  private sweepExpired(now: number): void {
+    this.lastSweep = now;
     for (const [k, e] of this.expiries) if (e <= now) this.expiries.delete(k);
-    while (this.expiries.size >= this.maxEntries) {
-      const oldest = this.expiries.keys().next().value;
-      if (oldest === undefined) break;
-      this.expiries.delete(oldest);
-    }
   }
 
   close(): Promise<void> {

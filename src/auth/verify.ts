@@ -6,7 +6,7 @@
 import { type JWTPayload, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ClientRegistry, RegisteredClient } from './clients.js';
 import type { KeySources } from './keys.js';
-import { type ReplayCache, replayKey } from './replay.js';
+import { type ReplayCache, ReplayCacheFull, replayKey } from './replay.js';
 
 /** Settings of token verification. */
 export interface VerifySettings {
@@ -68,6 +68,8 @@ function joseReason(error: unknown): string {
       return 'algorithm not allowed';
     case 'ERR_JWKS_INVALID':
       return 'JWKS invalid';
+    case 'CDS_JWKS_COOLDOWN':
+      return 'JWKS not fetched again within the cooldown after the last fetch';
     case 'ERR_JOSE_GENERIC':
     case undefined:
       return 'JWKS could not be fetched';
@@ -155,8 +157,8 @@ export async function verifyToken(token: string, audience: string, s: VerifySett
   let first: boolean;
   try {
     first = await s.replayCache.claim(replayKey(client.iss, claims.jti), ttl);
-  } catch {
-    return refuse('replay cache unavailable', 503);
+  } catch (error) {
+    return refuse(error instanceof ReplayCacheFull ? 'replay cache full' : 'replay cache unavailable', 503);
   }
   if (!first) return refuse('jti replayed');
   return {

@@ -81,6 +81,7 @@ export async function handleHook(
         }
       : undefined,
     draftResources: draftResources(request.draftOrders),
+    ...(request.draftOrders ? { draftBundle: request.draftOrders } : {}),
   });
   if (!result.ok) return { status: 412, missing: result.missing, fhirRequests: result.fhirRequests };
 
@@ -88,7 +89,8 @@ export async function handleHook(
     medicationRequests: request.draftMedicationRequests,
     ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
   });
-  const findings = evaluate(snapshot, request.hook, (ruleId) => deps.onRuleError?.(ruleId));
+  // A deprecated hook runs the rules of the hook that replaced it (medication-prescribe: every order is selected).
+  const findings = evaluate(snapshot, service.rules, (ruleId) => deps.onRuleError?.(ruleId));
   const cards = findings.map((finding) => {
     const template = deps.templates.get(finding.ruleId);
     if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);

@@ -5,7 +5,7 @@
  */
 import type { Bundle, MedicationRequest } from 'fhir/r4.js';
 import { z } from 'zod';
-import { isOfType } from '../fhir/resources.js';
+import { isOfType, isResource } from '../fhir/resources.js';
 import { normalizePatientId } from '../fhir/resources.js';
 import { MAX_URL_CHARS, withoutTrailingSlashes } from '../fhir/url-guard.js';
 
@@ -29,8 +29,10 @@ const bundle = z
   })
   .loose();
 
+// userId is REQUIRED by every hook, yet many EHR builds leave it out: a request without it is
+// evaluated and the deviation logged. A userId that is present must be a non-empty string.
 const baseContext = z
-  .object({ userId: nonEmpty, patientId: nonEmpty, encounterId: z.string().optional() })
+  .object({ userId: nonEmpty.optional(), patientId: nonEmpty, encounterId: z.string().optional() })
   .loose();
 
 /** The common part of every hook request. */
@@ -61,11 +63,16 @@ const CONTEXT_SCHEMAS = {
     draftOrders: bundle,
   }),
   'order-sign': baseContext.extend({ draftOrders: bundle }),
+  // CDS Hooks 1.0 (deprecated for order-select, still fired by older EHR builds): the orders being prescribed.
+  'medication-prescribe': baseContext.extend({ medications: bundle }),
 } as const;
+
+/** A hook this service answers. */
+export type ServiceHook = keyof typeof CONTEXT_SCHEMAS;
 
 /** A validated hook request, narrowed to what the handler uses. */
 export interface HookRequest {
-  readonly hook: keyof typeof CONTEXT_SCHEMAS;
+  readonly hook: ServiceHook;
   readonly hookInstance: string;
   readonly fhirServer?: string;
   readonly accessToken?: string;
@@ -73,10 +80,14 @@ export interface HookRequest {
   readonly prefetch?: Readonly<Record<string, unknown>>;
   /** All values of `context` that are strings, for prefetch tokens. */
   readonly contextTokens: Readonly<Record<string, string>>;
-  readonly userId: string;
+  /** Absent when the client left `context.userId` out (a logged deviation). */
+  readonly userId?: string;
+  /** The orders being decided: `draftOrders`, or `medications` of medication-prescribe. */
   readonly draftOrders?: Bundle;
   readonly draftMedicationRequests: readonly MedicationRequest[];
   readonly selections?: readonly string[];
+  /** Where the request departs from the specification in a way the service tolerates (for the log). */
+  readonly deviations: readonly string[];
 }
 
 /** A field-level validation failure (→ 400). */
@@ -110,7 +121,13 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
     throw new ValidationError('hook', `"${r.hook}" does not match this service's hook (${expectedHook})`);
   const context = CONTEXT_SCHEMAS[expectedHook].safeParse(r.context);
   if (!context.success) throw firstIssue(context.error, 'context');
-  const ctx = context.data as z.infer<typeof baseContext> & { selections?: string[]; draftOrders?: Bundle };
+  const ctx = context.data as z.infer<typeof baseContext> & {
+    selections?: string[];
+    draftOrders?: Bundle;
+    medications?: Bundle;
+  };
+  const deviations: string[] = [];
+  if (ctx.userId === undefined) deviations.push('context.userId is missing');
   const patientId = normalizePatientId(ctx.patientId.trim());
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(patientId)) {
     throw new ValidationError(
@@ -121,7 +138,7 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
   const contextTokens: Record<string, string> = {};
   for (const [k, v] of Object.entries(r.context)) if (typeof v === 'string') contextTokens[k] = v;
   contextTokens.patientId = patientId;
-  const draftOrders = ctx.draftOrders;
+  const draftOrders = ctx.medications ? prescribedBundle(ctx.medications, deviations) : ctx.draftOrders;
   const draftMedicationRequests = (Array.isArray(draftOrders?.entry) ? draftOrders.entry : [])
     .map((e: unknown) =>
       typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined,
@@ -135,11 +152,34 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
     patientId,
     ...(r.prefetch ? { prefetch: r.prefetch } : {}),
     contextTokens,
-    userId: ctx.userId,
+    ...(ctx.userId !== undefined ? { userId: ctx.userId } : {}),
     ...(draftOrders ? { draftOrders } : {}),
     draftMedicationRequests,
     ...(ctx.selections ? { selections: ctx.selections } : {}),
+    deviations,
   };
+}
+
+/**
+ * The `medications` Bundle of medication-prescribe as a Bundle of entries.
+ * Some 1.0 clients put the resources themselves in `entry` (no `resource`
+ * wrapper): they are read as entries, and the deviation is recorded.
+ */
+function prescribedBundle(medications: Bundle, deviations: string[]): Bundle {
+  const entries: unknown[] = Array.isArray(medications.entry) ? medications.entry : [];
+  let bare = 0;
+  const entry = entries.map((e) => {
+    if (isResource(e)) {
+      bare += 1;
+      return { resource: e };
+    }
+    return e as NonNullable<Bundle['entry']>[number];
+  });
+  if (bare > 0)
+    deviations.push(
+      `context.medications: ${bare} entr${bare === 1 ? 'y is' : 'ies are'} a resource, not a Bundle entry`,
+    );
+  return { ...medications, ...(entry.length > 0 ? { entry } : {}) };
 }
 
 const feedbackEntry = z

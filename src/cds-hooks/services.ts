@@ -1,5 +1,5 @@
 /**
- * The three CDS services: each one's discovery entry and the data its rules
+ * The CDS services: each one's discovery entry and the data its rules
  * need, declared together. Discovery is generated from these definitions and
  * the handler gathers exactly these keys, so the two cannot disagree.
  *
@@ -7,12 +7,16 @@
  * them): never rename one.
  */
 import type { Hook } from '../rules/types.js';
+import type { ServiceHook } from './request.js';
 import { PREFETCH_QUERIES, type PrefetchKey, type PrefetchQuery } from './prefetch-catalog.js';
 
 /** A CDS service definition. */
 export interface ServiceDefinition {
   readonly id: string;
-  readonly hook: Hook;
+  /** The hook it answers (discovery). */
+  readonly hook: ServiceHook;
+  /** The hook whose rules it runs: its own, or for a deprecated hook the one that replaced it. */
+  readonly rules: Hook;
   readonly title: string;
   readonly description: string;
   readonly usageRequirements: string;
@@ -37,6 +41,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     id: 'rls-patient-view',
     hook: 'patient-view',
+    rules: 'patient-view',
     title: 'Restless legs syndrome: iron and therapy review',
     description:
       'When a chart opens, checks a patient with restless legs syndrome against the AASM 2025 guideline: ' +
@@ -47,6 +52,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     id: 'rls-order-select',
     hook: 'order-select',
+    rules: 'order-select',
     title: 'Restless legs syndrome: order check',
     description:
       'As medication orders are selected for a patient with restless legs syndrome, flags drugs the AASM 2025 ' +
@@ -57,10 +63,23 @@ export const SERVICES: readonly ServiceDefinition[] = [
   {
     id: 'rls-order-sign',
     hook: 'order-sign',
+    rules: 'order-sign',
     title: 'Restless legs syndrome: signing check',
     description:
       'Before medication orders for a patient with restless legs syndrome are signed, re-checks every draft ' +
       'against the AASM 2025 guideline and offers to remove orders for drugs it recommends against.',
+    usageRequirements: USAGE,
+    data: { ...OPTIONAL_DATA, conditions: 'required' },
+  },
+  {
+    // CDS Hooks 1.0: deprecated in favour of order-select, still fired by older EHR builds.
+    id: 'rls-medication-prescribe',
+    hook: 'medication-prescribe',
+    rules: 'order-select',
+    title: 'Restless legs syndrome: order check (CDS Hooks 1.0 medication-prescribe)',
+    description:
+      'For EHRs that still fire the CDS Hooks 1.0 medication-prescribe hook: the same order check as ' +
+      'rls-order-select, with every medication in context.medications treated as the order being written.',
     usageRequirements: USAGE,
     data: { ...OPTIONAL_DATA, conditions: 'required' },
   },

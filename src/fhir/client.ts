@@ -117,8 +117,9 @@ function clientFor(access: FhirAccess, onTooLarge: () => void): Client {
  * ({@link urlUnderBase}); one that does not is never requested. Searches
  * follow `next` links up to `maxPages`, never the same URL twice, and stop
  * when the call's byte budget runs out. A read that answers 404 is "no data".
- * With `continuation` (a next link from prefetch), results already exist, so
- * a refused link or an exhausted budget makes the key partial, not failed.
+ * Once a page has been read (or with `continuation`: a next link from
+ * prefetch, whose first page exists), any stop, a refused link, the budget
+ * or a failing page, makes the key partial with its reason, not failed.
  */
 export async function runQuery(
   access: FhirAccess,
@@ -156,6 +157,9 @@ export async function runQuery(
       try {
         body = await client.request(current, { options: { signal } });
         report(access, isResource(body) && !isFailure(body) ? 'ok' : 'invalid', started);
+        // A page read while another query used up the budget is not kept either: past it, nothing more is taken.
+        if (access.budget?.exhausted)
+          return partial('byte-budget', 'the FHIR data budget of this call was used up');
       } catch (error) {
         report(access, requestOutcome(error), started);
         const status = (error as { response?: { status?: number } }).response?.status;
@@ -163,13 +167,10 @@ export async function runQuery(
           return { ok: true, resources, requests };
         throw error;
       }
-      if (!isResource(body))
-        return { ok: false, reason: 'response is not a FHIR resource', cause: 'error', requests };
-      if (isFailure(body))
-        return { ok: false, reason: 'server returned an OperationOutcome', cause: 'error', requests };
+      if (!isResource(body)) return partial('error', 'response is not a FHIR resource');
+      if (isFailure(body)) return partial('error', 'server returned an OperationOutcome');
       if (interaction === 'read') return { ok: true, resources: [body], requests };
-      if (body.resourceType !== 'Bundle')
-        return { ok: false, reason: 'search did not return a Bundle', cause: 'error', requests };
+      if (body.resourceType !== 'Bundle') return partial('error', 'search did not return a Bundle');
       pagesRead += 1;
       resources.push(...bundleResources(body));
       next = nextLink(body);
@@ -179,6 +180,6 @@ export async function runQuery(
     if (access.budget?.exhausted)
       return partial('byte-budget', 'the FHIR data budget of this call was used up');
     const reason = tooLarge ? 'response too large' : classify(error);
-    return { ok: false, reason, cause: reason === 'timed out' ? 'timeout' : 'error', requests };
+    return partial(reason === 'timed out' ? 'timeout' : 'error', reason);
   }
 }

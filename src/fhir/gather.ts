@@ -32,6 +32,7 @@ import {
   isResource,
   nextLink,
   refersToOtherPatient,
+  urnPatients,
 } from './resources.js';
 import { pathUnderBase } from './url-guard.js';
 
@@ -81,6 +82,8 @@ export interface GatherInput {
   readonly fhir: FhirAccess | undefined;
   /** Resources of the draftOrders Bundle: a medicationReference may point into it. */
   readonly draftResources?: readonly FhirResource[];
+  /** The draftOrders Bundle itself (its `urn:uuid:` fullUrls resolve subject references). */
+  readonly draftBundle?: Bundle;
 }
 
 /** Thrown for a prefetch value that is not JSON a FHIR client could send (400). */
@@ -259,7 +262,11 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
   if (missing.length > 0) return { ok: false, missing, fhirRequests };
 
   // Only this patient's resources, whatever the source sent.
-  const mine = (r: FhirResource): boolean => !refersToOtherPatient(subjectOf(r), patientId);
+  const urns = urnPatients([
+    ...Object.values(prefetchValues),
+    ...(input.draftBundle ? [input.draftBundle] : []),
+  ]);
+  const mine = (r: FhirResource): boolean => !refersToOtherPatient(subjectOf(r), patientId, urns);
   const all = Object.values(collected).flat().filter(mine);
 
   const medications = indexMedications(Object.values(prefetchValues), [

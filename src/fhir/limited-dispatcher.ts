@@ -79,11 +79,24 @@ function observed(handler: Dispatcher.DispatchHandler, o: Observers): Dispatcher
         return (controller: Dispatcher.DispatchController, chunk: Buffer): void => {
           if (aborted) return;
           if (!budget.charge(chunk.length)) {
+            // Stop reading and drop the rest. The abort is deferred: undici 6's fetch hangs on a body
+            // aborted synchronously from inside its own data callback.
             aborted = true;
-            controller.abort(new ByteBudgetExceeded());
+            controller.pause();
+            setImmediate(() => controller.abort(new ByteBudgetExceeded()));
             return;
           }
           target.onResponseData?.(controller, chunk);
+        };
+      }
+      if (key === 'onResponseEnd' && o.budget) {
+        return (
+          controller: Dispatcher.DispatchController,
+          trailers: Record<string, string | string[]>,
+        ): void => {
+          // A body cut short by the budget must never reach the reader as complete.
+          if (aborted) setImmediate(() => target.onResponseError?.(controller, new ByteBudgetExceeded()));
+          else target.onResponseEnd?.(controller, trailers);
         };
       }
       const value: unknown = Reflect.get(target, key, target);

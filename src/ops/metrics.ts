@@ -91,6 +91,24 @@ export function createMetrics(): Metrics {
   };
 }
 
+/**
+ * `cds_replay_cache_full_total`: tokens refused (503) because the in-memory
+ * replay cache was full of unexpired ids, read from `refusals` at each scrape.
+ */
+export function registerReplayCacheMetric(metrics: Metrics, refusals: () => number): void {
+  let counted = 0;
+  new Counter({
+    name: 'cds_replay_cache_full_total',
+    help: 'Authenticated calls refused (503) because the in-memory replay cache was full of unexpired token ids.',
+    registers: [metrics.registry],
+    collect() {
+      const total = refusals();
+      if (total > counted) this.inc(total - counted);
+      counted = total;
+    },
+  });
+}
+
 /** `GET /metrics` in the Prometheus text format. */
 export function metricsHandler(metrics: Metrics): RequestHandler {
   return async (_req, res) => {

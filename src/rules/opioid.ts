@@ -16,6 +16,7 @@ import {
   OPIOID_NAIVE_WITHIN_DAYS,
   OXYCODONE_ER_START_MG,
 } from '../clinical/thresholds.js';
+import { orderRegimen } from '../clinical/regimen.js';
 import { displayDate } from '../clinical/time.js';
 import { describeLab, labShort, medication, num } from './describe.js';
 import { activePlusDrafts, inFocus, kind, ofClass, selectedDrafts } from './focus.js';
@@ -32,15 +33,17 @@ const OUD_AGONISTS = new Set(['buprenorphine', 'methadone']);
 /**
  * True when the opioid treats opioid use disorder: buprenorphine or methadone
  * ordered with an OUD reasonCode, or for a patient whose OUD is on agonist
- * therapy (coded or written so), or a renewal of buprenorphine or methadone
- * that a patient with OUD already takes.
+ * therapy (coded or written so), or one that a patient with OUD already takes
+ * (an active order or statement, or a draft renewing one). A new draft for a
+ * patient with OUD and no OUD indication is judged as an opioid for RLS.
  */
 export function isOudTreatment(s: PatientSnapshot, m: MedicationFact): boolean {
   if (!OUD_AGONISTS.has(m.ingredient.id)) return false;
   if (m.reasons.some((r) => !!matchConcept(r, OPIOID_USE_DISORDER))) return true;
   if (!s.opioidUseDisorder) return false;
   if (s.opioidUseDisorder.onAgonistTherapy) return true;
-  return s.activeMedications.some((a) => a !== m && a.ingredient.id === m.ingredient.id);
+  if (!('selected' in m)) return true;
+  return s.activeMedications.some((a) => a.ingredient.id === m.ingredient.id);
 }
 
 /** Opioids ordered or taken for RLS (not OUD treatment). */
@@ -271,18 +274,25 @@ const START_MAX_MG_PER_DAY: Readonly<Record<string, number>> = {
   methadone: METHADONE_MG_PER_DAY.max,
 };
 
-/** True when the patient takes no opioid and took none (ordered or reported) in the last 90 days. */
+/**
+ * True when the patient is opioid-naive: no opioid in the order-time baseline
+ * (active orders and statements, completed orders still current) and none
+ * ordered or reported with a start in the last 90 days. `lines` name what made
+ * the patient not naive.
+ */
 export function isOpioidNaive(s: PatientSnapshot): { naive: boolean; lines: string[] } {
   const since = s.now.getTime() - OPIOID_NAIVE_WITHIN_DAYS * 86_400_000;
-  const recent = [
-    ...s.activeMedications.filter(OPIOID),
-    ...s.medicationHistory.filter(
-      (m) => OPIOID(m) && !s.activeMedications.includes(m) && (m.startTime ?? 0) >= since,
-    ),
-  ];
+  const regimen = orderRegimen(s);
+  const inBaseline = regimen.baseline.filter(OPIOID);
+  const recent = s.medicationHistory.filter(
+    (m) => OPIOID(m) && !inBaseline.includes(m) && (m.startTime ?? 0) >= since,
+  );
+  const why = (m: MedicationFact): string =>
+    regimen.completed.find((c) => c.fact === m)?.why ??
+    `${m.status}${m.start ? ` from ${displayDate(m.start)}` : ''}`;
   return {
-    naive: recent.length === 0,
-    lines: recent.map((m) => `${m.status} ${medication(m)}${m.start ? ` from ${displayDate(m.start)}` : ''}`),
+    naive: inBaseline.length + recent.length === 0,
+    lines: [...inBaseline, ...recent].map((m) => `${medication(m)} (${why(m)})`),
   };
 }
 

@@ -16,12 +16,13 @@ async function discovery(): Promise<DiscoveryEntry[]> {
   return (res.body as { services: DiscoveryEntry[] }).services;
 }
 
-test('discovery lists the three services under their contractual ids and hooks', async () => {
+test('discovery lists the four services under their contractual ids and hooks', async () => {
   const services = await discovery();
   expect(services.map((s) => [s.id, s.hook])).toEqual([
     ['rls-patient-view', 'patient-view'],
     ['rls-order-select', 'order-select'],
     ['rls-order-sign', 'order-sign'],
+    ['rls-medication-prescribe', 'medication-prescribe'],
   ]);
 });
 

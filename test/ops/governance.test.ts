@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { buildWeb } from '../../scripts/build-web.js';
+import { governanceCsv, governanceReport } from '../../src/admin/governance.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createOperations } from '../../src/ops/operations.js';
@@ -140,4 +141,30 @@ describe('access', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the CSV', () => {
+  test('a reason code with a comma or a quote is quoted, so every row keeps four columns', () => {
+    const report = governanceReport(
+      { from: '2026-10-26', to: '2026-11-01' },
+      [
+        { ruleId: 'iron-not-optimized', day: '2026-10-27', kind: 'issued', reasonCode: null, count: 1 },
+        {
+          ruleId: 'iron-not-optimized',
+          day: '2026-10-27',
+          kind: 'overridden',
+          reasonCode: 'a,"b"',
+          count: 1,
+        },
+      ],
+      NOW,
+      {},
+    );
+    expect(governanceCsv(report).trimEnd().split('\r\n')).toEqual([
+      'rule,week,measure,count',
+      'iron-not-optimized,2026-10-26,issued,1',
+      'iron-not-optimized,2026-10-26,overridden,1',
+      'iron-not-optimized,2026-10-26,"overridden:a,""b""",1',
+    ]);
+  });
 });

@@ -49,7 +49,7 @@ test('a 412 and a 400 are one line each, naming the missing key or the bad field
   await request(h.app).post('/cds-services/rls-patient-view').send(missing).expect(412);
   await request(h.app)
     .post('/cds-services/rls-patient-view')
-    .send({ ...ironCall(PATIENT), context: { patientId: PATIENT } })
+    .send({ ...ironCall(PATIENT), context: { userId: 'Practitioner/1' } })
     .expect(400);
   const [l412, l400] = h.lines();
   expect(l412).toMatchObject({ status: 412, service: 'rls-patient-view', missing: ['conditions'] });

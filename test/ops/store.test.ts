@@ -237,14 +237,29 @@ function contract(makeBackend: () => Promise<Backend>): void {
     expect(summary.rules[0]).toMatchObject({ issued: 2, accepted: 0, overridden: 0 });
   });
 
-  test('purge deletes cards issued before the cutoff with all their feedback, and feedback received before it', async () => {
+  test('purge deletes cards issued before the cutoff with all their feedback, feedback received before it, and cards held back before it', async () => {
     await store.recordCards([card('old', 'iron-not-optimized', at(-2)), card('new', 'iron-not-optimized')]);
+    const held = (uuid: string, suppressedAt: Date) => ({
+      cardUuid: uuid,
+      serviceId: 'rls-patient-view',
+      ruleId: 'iron-not-optimized',
+      indicator: 'warning',
+      client: EHR,
+      byCardUuid: 'old',
+      outcome: 'overridden' as const,
+      suppressedAt,
+    });
+    await store.recordSuppressed([held('held-old', at(-2)), held('held-new', at(0))]);
     await store.recordFeedback([
       { ...accepted('old', 5), receivedAt: at(5) },
       { ...accepted('unknown', -3), receivedAt: at(-3) },
       { ...accepted('new', 5), receivedAt: at(5) },
     ]);
-    expect(await store.purgeOlderThan(at(-1))).toEqual({ cards: 1, feedback: 2, suppressed: 0 });
+    expect(await store.purgeOlderThan(at(-1))).toEqual({ cards: 1, feedback: 2, suppressed: 1 });
+    const left = await store.dailyOutcomes(at(-10), at(10));
+    expect(left.filter((o) => o.kind === 'suppressed')).toEqual([
+      expect.objectContaining({ ruleId: 'iron-not-optimized', count: 1 }),
+    ]);
     const summary = await store.feedbackSummary(null);
     expect(summary.rules).toEqual([expect.objectContaining({ issued: 1, accepted: 1 })]);
     expect(summary.unmatchedFeedback).toBe(0);

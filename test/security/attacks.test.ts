@@ -1,5 +1,5 @@
 /**
- * The security review as tests (issue 4): in production mode with a clients
+ * The security review as tests: in production mode with a clients
  * file, each attack is refused (401 with nothing in the body, or 400 for a
  * FHIR server off the allow-list) and reaches neither the FHIR server nor
  * the rules. Every call asks for data that only the FHIR server has, so a

@@ -198,7 +198,6 @@ describe('in production', () => {
       NODE_ENV: 'production',
       CDS_PUBLIC_URL: BASE_URL,
       CDS_CLIENTS_FILE: clientsFile,
-      DEMO_FHIR: 'true',
       ...extra,
     });
 
@@ -209,16 +208,20 @@ describe('in production', () => {
     expect(production({ CDS_DEMO_ISSUER: 'false' }).demoIssuer).toBe(false);
   });
 
-  test('the route does not exist, even with the demo on', async () => {
+  test('the route does not exist, and the demo itself cannot be turned on', async () => {
     const config = production();
     const logger = pino({ level: 'silent' });
     const auth = authFromConfig(config, logger, () => NOW)!;
     const app = createApp({ config, logger, templates, auth, demoStore: fixtureStore(), now: () => NOW });
-    expect((await request(app).get('/demo/api/session')).status).toBe(200);
+    expect((await request(app).get('/demo/api/session')).status).toBe(404);
     const res = await request(app)
       .post('/demo/api/jwt')
       .send({ aud: `${BASE_URL}${SERVICE}` });
     expect(res.status).toBe(404);
+    expect(() => production({ DEMO_FHIR: 'true' })).toThrow(/DEMO_FHIR: not allowed in production/);
+    expect(() =>
+      createApp({ config: { ...config, demoFhir: true }, logger, templates, auth, now: () => NOW }),
+    ).toThrow(/refusing to start in production with the demo FHIR server/);
     // Nor can code build a demo issuer or hand one to the app there.
     await expect(createDemoIssuer(config)).rejects.toThrow(/never available in production/);
     expect(() => createApp({ config, logger, templates, auth, demoIssuer: issuer })).toThrow(
