@@ -78,4 +78,18 @@ describe('the server process in production', () => {
     expect(run.stderr).toMatch(/CDS_DEMO_ISSUER: not allowed in production/);
     expect(run.stdout).not.toMatch(/listening/);
   });
+
+  test('with DEMO_FHIR=true it exits 1 naming the variable and does not listen', () => {
+    const run = runServiceSync({
+      NODE_ENV: 'production',
+      PORT: '0',
+      CDS_CLIENTS_FILE: writeClientsFile([
+        { iss: 'https://ehr.example', jwksUrl: 'https://ehr.example/jwks', fhirServers: [] },
+      ]),
+      DEMO_FHIR: 'true',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/DEMO_FHIR: not allowed in production/);
+    expect(run.stdout).not.toMatch(/listening/);
+  });
 });
