@@ -33,15 +33,17 @@ const OUD_AGONISTS = new Set(['buprenorphine', 'methadone']);
 /**
  * True when the opioid treats opioid use disorder: buprenorphine or methadone
  * ordered with an OUD reasonCode, or for a patient whose OUD is on agonist
- * therapy (coded or written so), or a renewal of buprenorphine or methadone
- * that a patient with OUD already takes.
+ * therapy (coded or written so), or one that a patient with OUD already takes
+ * (an active order or statement, or a draft renewing one). A new draft for a
+ * patient with OUD and no OUD indication is judged as an opioid for RLS.
  */
 export function isOudTreatment(s: PatientSnapshot, m: MedicationFact): boolean {
   if (!OUD_AGONISTS.has(m.ingredient.id)) return false;
   if (m.reasons.some((r) => !!matchConcept(r, OPIOID_USE_DISORDER))) return true;
   if (!s.opioidUseDisorder) return false;
   if (s.opioidUseDisorder.onAgonistTherapy) return true;
-  return s.activeMedications.some((a) => a !== m && a.ingredient.id === m.ingredient.id);
+  if (!('selected' in m)) return true;
+  return s.activeMedications.some((a) => a.ingredient.id === m.ingredient.id);
 }
 
 /** Opioids ordered or taken for RLS (not OUD treatment). */

@@ -1,5 +1,5 @@
 /**
- * Fault injection on the FHIR side (issue 7): a real server on loopback that
+ * Fault injection on the FHIR side: a real server on loopback that
  * hangs, fails, lies about JSON, pages forever, points elsewhere, sends 50 MB
  * or sends another patient's data. Every call must come back (within the
  * configured timeout plus a margin), with a 412 naming what is missing or the

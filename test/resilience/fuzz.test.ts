@@ -1,5 +1,5 @@
 /**
- * Fuzzing (issue 7) with fast-check, bounded to a few seconds: the valid
+ * Fuzzing with fast-check, bounded to a few seconds: the valid
  * fixture hook requests, mutated (wrong types, missing fields, huge numbers,
  * unicode, deep nesting, byte-order marks, `__proto__`/`constructor` keys),
  * and raw bodies that are barely JSON. The service must never answer 5xx,

@@ -189,6 +189,22 @@ describe('opioid rules v2', () => {
     expect(opioidBeforeIron.evaluate(s, 'order-sign')).toBeUndefined();
   });
 
+  test('an active methadone for a patient with opioid use disorder is OUD care: no RLS opioid card at chart open', () => {
+    const oud = condition('F11.20', 'Opioid dependence, uncomplicated');
+    const methadone = order('m1', '864706', 'methadone 10 mg tablet');
+    expect(
+      opioidSafetyChecks.evaluate(snap([RLS, oud], { requests: [methadone] }), 'patient-view'),
+    ).toBeUndefined();
+  });
+
+  test('a new methadone draft with no OUD indication for a patient with OUD is judged as RLS therapy: critical', () => {
+    const oud = condition('F11.20', 'Opioid dependence, uncomplicated');
+    const methadone = order('d3', '864718', 'methadone 5 mg tablet', { status: 'draft' });
+    const f = opioidSafetyChecks.evaluate(snap([RLS, oud], { drafts: [methadone] }), 'order-sign');
+    expect(f?.indicator).toBe('critical');
+    expect(f?.values.failed).toMatch(/^opioid use disorder on the problem list/);
+  });
+
   test('respiratory monitoring is advice, never a failed check: all checks met gives info', () => {
     const screen: Procedure = {
       resourceType: 'Procedure',

@@ -80,7 +80,7 @@ export async function factsFor(request: HookRequest, now: Date): Promise<FactsVi
   const named = [
     ['Restless legs syndrome', s.rls],
     ['End-stage renal disease', s.esrd],
-    ['Obstructive sleep apnea', s.osa],
+    ['Sleep apnea (any type)', s.osa],
     ['Opioid use disorder', s.opioidUseDisorder],
     ['Pregnancy', s.pregnancy],
   ] as const;
