@@ -295,6 +295,40 @@ suite('EHR simulator in headless Chromium', () => {
   );
 
   test(
+    'card details start collapsed, so every suggestion button shows without scrolling, at 1280×800 and in a 400 px panel',
+    async () => {
+      await openChart('rls-on-pramipexole-025');
+      const cards = page.locator('section[data-hook="patient-view"] article.card');
+      await cards.first().waitFor();
+      const withSuggestions = page.locator('section[data-hook="patient-view"] article.card', {
+        has: page.locator('.suggestion button.accept'),
+      });
+      expect(await withSuggestions.count()).toBeGreaterThan(0);
+      for (const viewport of [WIDE, NARROW]) {
+        await page.setViewportSize(viewport);
+        for (const card of await withSuggestions.all()) {
+          await expect(card.locator('details.detail-wrap').getAttribute('open')).resolves.toBeNull();
+          // With the card's header at the top of the screen, its first suggestion button is on screen.
+          await card.locator('header').evaluate("(el) => el.scrollIntoView({ block: 'start' })");
+          const button = card.locator('.suggestion button.accept').first();
+          const box = await button.boundingBox();
+          expect(box).not.toBeNull();
+          expect((box?.y ?? Infinity) + (box?.height ?? 0)).toBeLessThanOrEqual(viewport.height);
+          await expect(button.isVisible()).resolves.toBe(true);
+        }
+      }
+      await page.setViewportSize(WIDE);
+      // Opening the details shows the markdown, and it stays open when the cards are drawn again.
+      const first = withSuggestions.first();
+      await first.locator('details.detail-wrap > summary').click();
+      await expect(first.locator('.detail').isVisible()).resolves.toBe(true);
+      await expect(first.locator('.detail li').count()).resolves.toBeGreaterThan(0);
+      await shoot('09-details-collapsed');
+    },
+    TIMEOUT,
+  );
+
+  test(
     'authentication and the demo issuer on: the page signs its calls and gets the iron-not-optimized card',
     async () => {
       // The service refuses calls without a token.
@@ -493,6 +527,8 @@ suite('EHR simulator in headless Chromium', () => {
       expect(await card.locator('img, script, iframe').count()).toBe(0);
       const hrefs = await attributes(card.locator('a'), 'href');
       for (const href of hrefs) expect(href ?? '').not.toMatch(/^javascript:/i);
+      // Details start collapsed: open them to read what the clinician would read.
+      await card.locator('details.detail-wrap > summary').click();
       const text = await card.innerText();
       expect(text).toContain('<img src=x onerror=');
       expect(text).toContain('<script>');

@@ -129,3 +129,16 @@ test('facts: required data missing is reported, a bad body is a 400', async () =
   await request(app).post('/demo/api/facts').send({ hook: 'nope' }).expect(400);
   await request(app).post('/demo/api/facts').send({ hook: 'patient-view', context: {} }).expect(400);
 });
+
+test("the simulator's FHIR server is the conformant demo server: a CapabilityStatement for FHIR 4.0.1 at /metadata", async () => {
+  const app = demoApp();
+  const session = (await request(app).get('/demo/api/session').expect(200)).body as { fhirServer: string };
+  const path = new URL(session.fhirServer).pathname;
+  const res = await request(app).get(`${path}/metadata`).expect(200);
+  expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+  expect(res.body).toMatchObject({
+    resourceType: 'CapabilityStatement',
+    fhirVersion: '4.0.1',
+    kind: 'instance',
+  });
+});

@@ -54,6 +54,8 @@ function conceptText(
 
 export class View {
   private answersSeen = 0;
+  /** Cards whose detail the user opened: details start collapsed, so the suggestions show without scrolling. */
+  private readonly openDetails = new Set<string>();
 
   constructor(private readonly ehr: Ehr) {
     ehr.onChange((change) => {
@@ -665,8 +667,19 @@ export class View {
       card.detail
         ? h(
             'details',
-            { class: 'detail-wrap', open: !outcome },
-            h('summary', { class: 'small muted' }, 'Detail'),
+            {
+              class: 'detail-wrap',
+              open: this.openDetails.has(key),
+              ontoggle: (event: Event) => {
+                if ((event.currentTarget as HTMLDetailsElement).open) this.openDetails.add(key);
+                else this.openDetails.delete(key);
+              },
+            },
+            h(
+              'summary',
+              { class: 'small muted' },
+              "Details: why, this patient's data, how values were derived",
+            ),
             detail,
           )
         : null,
