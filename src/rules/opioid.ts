@@ -216,7 +216,9 @@ export const opioidBeforeIron: Rule = {
       : status === undefined || ceiling.length > 0
         ? [{ kind: 'order-iron-studies' }]
         : [{ kind: s.esrd ? 'order-iron-sucrose' : 'order-ferric-carboxymaltose' }];
-    const variant = status === undefined ? 'iron-unknown' : s.esrd ? 'esrd' : undefined;
+    const predates = !!(s.ferritin.beforeIvIron ?? s.tsat.beforeIvIron);
+    const variant =
+      status === undefined ? (predates ? 'after-iv-iron' : 'iron-unknown') : s.esrd ? 'esrd' : undefined;
     return {
       ruleId: 'opioid-before-iron',
       indicator: 'warning',
@@ -224,6 +226,7 @@ export const opioidBeforeIron: Rule = {
         drug: drafts[0]?.ingredient.display ?? 'the opioid',
         ferritin: labShort(s.ferritin.latest),
         tsat: labShort(s.tsat.latest),
+        ivIronDate: s.latestIvIron ? displayDate(s.latestIvIron.date) : 'unknown',
       },
       evidence: [
         ...drafts.map((d) => `draft order: ${medication(d)}`),

@@ -170,6 +170,16 @@ describe('iron after an infusion and the IV iron upper bounds', () => {
     ]);
   });
 
+  test('an opioid ordered 24 days after an infusion is told to wait for the recheck, with no iron order offered', async () => {
+    const cards = await cardsOf(
+      'an-opioid-within-6-weeks-of-an-infusion-waits-for-the-iron-recheck--order-sign.json',
+    );
+    const iron = card(cards, 'opioid-before-iron');
+    expect(iron.summary).toMatch(/the iron results predate the IV iron dose of 2026-10-08/);
+    expect(iron.suggestions ?? []).toEqual([]);
+    expect(iron.detail).toMatch(/under 6 weeks ago, so no more iron is suggested/);
+  });
+
   test('TSAT exactly 45 % gets the iron panel instead of IV iron, and the card says to rule out overload', async () => {
     const cards = await cardsOf('tsat-45-percent-gets-no-iv-iron-draft--patient-view.json');
     expect(ivIronOrders(cards)).toEqual([]);
