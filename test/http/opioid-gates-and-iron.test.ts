@@ -117,6 +117,13 @@ describe('opioid safety checks and the starting dose', () => {
     expect(order?.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(10);
   });
 
+  test('a text-only ER oxycodone 20 mg every 12 hours is read as 40 mg/day from the product text and the sig', async () => {
+    const cards = await cardsOf(
+      'a-text-only-er-oxycodone-20-mg-every-12-hours-is-above-the-start--order-select.json',
+    );
+    expect(card(cards, 'opioid-dose-above-start').summary).toMatch(/40 mg\/day ordered/);
+  });
+
   test('with remitted opioid use disorder the checks are critical, name the disorder, and no starting-dose order is offered', async () => {
     const cards = await cardsOf(
       'oxycodone-for-rls-with-remitted-opioid-use-disorder-is-critical--order-select.json',
