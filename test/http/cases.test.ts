@@ -19,7 +19,8 @@ import type { Card } from '../../src/cds-hooks/types.js';
 const cases = loadCases(`${FIXTURES_DIR}cases.yaml`);
 const store = fixtureStore();
 const requests = allFixtureRequests(store, cases);
-const app = testApp();
+// A generous FHIR time-out: these tests check cards, not timing, and must not flake on a loaded machine.
+const app = testApp({ FHIR_TIMEOUT_MS: '10000' });
 const SERVICE = {
   'patient-view': 'rls-patient-view',
   'order-select': 'rls-order-select',
