@@ -39,6 +39,8 @@ export function problemListIndication(
   const wanted = NON_RLS_INDICATION_TEXT[ingredientId] ?? [];
   for (const condition of s.problemList) {
     const text = condition.text.toLowerCase();
+    // A past condition ("history of", "former") is not a current indication.
+    if (/\bhistory of\b|\bformer\b/.test(text)) continue;
     const hit = wanted.find((w) => w.words.some((word) => text.includes(word)));
     if (hit) {
       return {
