@@ -1,7 +1,7 @@
 /**
  * Writes the reference documents that are generated from the code, so they cannot drift from it:
  *   docs/rules.md          every rule (src/rules/: hooks and `about`), its card template (cards/) and
- *                          the thresholds (src/clinical/thresholds.ts, each with the source in its doc comment);
+ *                          the thresholds (src/knowledge/thresholds.ts, each with the source in its doc comment);
  *   docs/configuration.md  every setting of the zod schema in src/config.ts.
  * `npm run docs` writes them; a test fails when the committed files differ from what this produces.
  */
@@ -11,12 +11,12 @@ import { format, resolveConfig } from 'prettier';
 import ts from 'typescript';
 import { z } from 'zod';
 import { DEFAULT_CARDS_DIR, type CardTemplate, loadTemplates } from '../src/cards/templates.js';
-import * as thresholds from '../src/clinical/thresholds.js';
+import * as thresholds from '../src/knowledge/thresholds.js';
 import { EnvSchema } from '../src/config.js';
 import { RULES } from '../src/rules/index.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const THRESHOLDS_FILE = 'src/clinical/thresholds.ts';
+const THRESHOLDS_FILE = 'src/knowledge/thresholds.ts';
 
 /** The generated documents: path from the project root → content. */
 export async function generatedDocs(): Promise<Record<string, string>> {
@@ -52,7 +52,7 @@ function rulesDoc(): string {
   );
   const out: string[] = [
     GENERATED(
-      'the rule definitions (src/rules/), the card templates (cards/) and src/clinical/thresholds.ts',
+      'the rule definitions (src/rules/), the card templates (cards/) and src/knowledge/thresholds.ts',
     ),
     '',
     '# Rule reference',

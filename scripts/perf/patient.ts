@@ -17,7 +17,7 @@ import type {
   Patient,
   Procedure,
 } from 'fhir/r4.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 
 /** The benchmark patient's id. */
 export const BENCH_PATIENT_ID = 'bench-rls-3y';

@@ -11,7 +11,7 @@ import {
   ESRD_GABAPENTIN_DOSE_MG,
   GABAPENTIN_START_MG,
   THRESHOLD_PLACEHOLDERS,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 import type { CardTemplate } from './templates.js';
 import {
   ferricCarboxymaltoseOrder,

@@ -3,8 +3,8 @@
  * codes from the terminology module and the drug catalog.
  */
 import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
-import { SUGGESTED_PRODUCTS, product } from '../clinical/drug-catalog.js';
-import { IRON_STUDY_ORDER, RLS, SYSTEM } from '../clinical/terminology.js';
+import { SUGGESTED_PRODUCTS, product } from '../knowledge/drug-catalog.js';
+import { IRON_STUDY_ORDER, RLS, SYSTEM } from '../knowledge/terminology.js';
 import {
   ESRD_GABAPENTIN_DOSE_MG,
   ESRD_GABAPENTIN_MAX_MG_PER_DAY,
@@ -14,7 +14,7 @@ import {
   IRON_SUPPLEMENT_HOLD_HOURS,
   METHADONE_MG_PER_DAY,
   OXYCODONE_ER_START_MG,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 
 const rlsReason = [
   { coding: RLS.codes.map((c) => ({ system: c.system, code: c.code, display: c.display })) },

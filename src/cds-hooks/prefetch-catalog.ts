@@ -6,7 +6,7 @@
  * with token parameters written `system|code`. Codes come from the
  * terminology module, so a value-set change updates discovery too.
  */
-import { AUGMENTATION_FINDING, IRLS_TOTAL, IRON_STUDY_CODES } from '../clinical/terminology.js';
+import { AUGMENTATION_FINDING, IRLS_TOTAL, IRON_STUDY_CODES } from '../knowledge/terminology.js';
 
 /** One prefetch query: the template and what it is for. */
 export interface PrefetchQuery {

@@ -3,7 +3,7 @@
  * active, honoring clinical and verification status.
  */
 import type { CodeableConcept, Condition } from 'fhir/r4.js';
-import { type CompiledValueSet, SYSTEM, inValueSet } from './terminology.js';
+import { type CompiledValueSet, SYSTEM, inValueSet } from '../knowledge/terminology.js';
 import { parseFhirTime } from './time.js';
 
 /** A condition the rules rely on, with what matched and when it was recorded. */

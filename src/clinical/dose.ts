@@ -13,10 +13,7 @@
  * regular expression sees it, and every expression here runs in linear time.
  */
 import type { Dosage, Quantity, Timing } from 'fhir/r4.js';
-import type { Product } from './drug-catalog.js';
-
-/** Longest drug or sig text that is parsed; the rest is ignored. */
-export const MAX_PARSED_TEXT = 500;
+import { MAX_PARSED_TEXT, type Product } from '../knowledge/drug-catalog.js';
 
 /** The text cut to {@link MAX_PARSED_TEXT} characters, or undefined when it is not a string. */
 export function boundedText(text: unknown): string | undefined {

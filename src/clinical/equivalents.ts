@@ -3,7 +3,7 @@
  * Levodopa is its own case and is never converted.
  */
 import type { MedicationFact } from './medications.js';
-import { PRAMIPEXOLE_EQUIVALENT_PER_MG } from './thresholds.js';
+import { PRAMIPEXOLE_EQUIVALENT_PER_MG } from '../knowledge/thresholds.js';
 
 /** The non-ergot dopamine agonists compared on the pramipexole scale. */
 export const DOPAMINE_AGONISTS: readonly string[] = Object.keys(PRAMIPEXOLE_EQUIVALENT_PER_MG);

@@ -4,8 +4,15 @@
  * computed, and what was ignored and why.
  */
 import type { Observation, Quantity } from 'fhir/r4.js';
-import { FERRITIN, SERUM_IRON, TIBC, TSAT, type CompiledValueSet, inValueSet } from './terminology.js';
-import { LAB_FRESHNESS_MONTHS } from './thresholds.js';
+import {
+  FERRITIN,
+  SERUM_IRON,
+  TIBC,
+  TSAT,
+  type CompiledValueSet,
+  inValueSet,
+} from '../knowledge/terminology.js';
+import { LAB_FRESHNESS_MONTHS } from '../knowledge/thresholds.js';
 import { observationTime, isUsableStatus, monthsBefore } from './time.js';
 
 /** A lab value the rules can compare, normalised to the unit the thresholds use. */

@@ -12,7 +12,7 @@ import type {
   MedicationStatement,
   Reference,
 } from 'fhir/r4.js';
-import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from './drug-catalog.js';
+import { type DrugClass, type Ingredient, lookupRxcui, lookupText } from '../knowledge/drug-catalog.js';
 import {
   type DailyDose,
   type Strength,

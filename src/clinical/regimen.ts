@@ -7,7 +7,7 @@
 import { isDopaminergic } from './equivalents.js';
 import type { MedicationFact } from './medications.js';
 import type { DraftOrderFact, PatientSnapshot } from './snapshot.js';
-import { COMPLETED_ORDER_CURRENT_DAYS, SUPPLY_GRACE_DAYS } from './thresholds.js';
+import { COMPLETED_ORDER_CURRENT_DAYS, SUPPLY_GRACE_DAYS } from '../knowledge/thresholds.js';
 import { displayDate } from './time.js';
 
 /** A completed order that still counts as current therapy, and why. */

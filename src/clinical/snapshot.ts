@@ -21,7 +21,7 @@ import {
   matchConcept,
   str,
 } from './conditions.js';
-import { MAX_PARSED_TEXT } from './dose.js';
+import { MAX_PARSED_TEXT } from '../knowledge/drug-catalog.js';
 import { type LabFinding, latestFerritin, latestTsat, withoutResultsBefore } from './labs.js';
 import {
   type MedicationFact,
@@ -48,13 +48,13 @@ import {
   SLEEP_STUDY_TEXT,
   type CompiledValueSet,
   inValueSet,
-} from './terminology.js';
+} from '../knowledge/terminology.js';
 import {
   DIALYSIS_PROCEDURE_WITHIN_DAYS,
   LAB_FRESHNESS_MONTHS,
   PREGNANCY_WITHIN_MONTHS,
   SLEEP_APNEA_TREATMENT_WITHIN_MONTHS,
-} from './thresholds.js';
+} from '../knowledge/thresholds.js';
 import { isUsableStatus, monthsBefore, observationTime, parseFhirTime } from './time.js';
 
 /** Everything gathered for one call, already filtered to this patient. */

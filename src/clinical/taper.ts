@@ -3,7 +3,11 @@
  * interval until zero (IRLSSG 2016: 0.125-0.25 mg pramipexole-equivalent every
  * 1-2 weeks, once an alpha-2-delta ligand or an opioid controls symptoms).
  */
-import { PRAMIPEXOLE_EQUIVALENT_PER_MG, TAPER_INTERVAL_WEEKS, TAPER_STEP_MG } from './thresholds.js';
+import {
+  PRAMIPEXOLE_EQUIVALENT_PER_MG,
+  TAPER_INTERVAL_WEEKS,
+  TAPER_STEP_MG,
+} from '../knowledge/thresholds.js';
 
 /** One step of the schedule: the daily dose from week `fromWeek` to week `toWeek` (inclusive). */
 export interface TaperStep {

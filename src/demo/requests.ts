@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Bundle, MedicationRequest } from 'fhir/r4.js';
-import { SYSTEM } from '../clinical/terminology.js';
+import { SYSTEM } from '../knowledge/terminology.js';
 import { renderTemplate } from '../cds-hooks/request.js';
 import { type ServiceDefinition, SERVICES, prefetchOf } from '../cds-hooks/services.js';
 import type { FhirStore } from './fhir-store.js';

@@ -20,7 +20,7 @@ import {
   IRLS_SEVERE_AT_LEAST,
   RLS_MAX_DAILY_DOSE_MG,
   TAPER_STEP_PRAMIPEXOLE_EQ_MG,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 import { displayDate, monthsBefore } from '../clinical/time.js';
 import { type CompletedInBaseline, type OrderRegimen, orderRegimen, totalOf } from '../clinical/regimen.js';
 import type { DraftOrderFact, ScoreFact } from '../clinical/snapshot.js';

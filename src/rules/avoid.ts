@@ -6,7 +6,7 @@
 import { matchConcept } from '../clinical/conditions.js';
 import type { MedicationFact } from '../clinical/medications.js';
 import type { PatientSnapshot } from '../clinical/snapshot.js';
-import { NON_RLS_INDICATION_TEXT, RLS } from '../clinical/terminology.js';
+import { NON_RLS_INDICATION_TEXT, RLS } from '../knowledge/terminology.js';
 import { displayDate } from '../clinical/time.js';
 import { medication } from './describe.js';
 import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';

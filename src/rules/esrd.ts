@@ -3,7 +3,7 @@
  * gabapentin 100 mg after dialysis or at bedtime, at most 200-300 mg/day.
  */
 import type { MedicationFact } from '../clinical/medications.js';
-import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../clinical/thresholds.js';
+import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../knowledge/thresholds.js';
 import { displayDate } from '../clinical/time.js';
 import { doseReading, medication } from './describe.js';
 import { inFocus, isIngredient, kind } from './focus.js';

@@ -14,7 +14,7 @@ import {
   IV_IRON_RECHECK_AFTER_WEEKS,
   LAB_FRESHNESS_MONTHS,
   TSAT_OPTIMIZED_AT_LEAST_PCT,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 import { daysBetween, displayDate, monthsBefore } from '../clinical/time.js';
 import { describeLab, labShort, num } from './describe.js';
 import type { Finding, Rule, SuggestionIntent } from './types.js';

@@ -2,7 +2,7 @@
  * Monitoring: reassess with the IRLS 4-12 weeks after an RLS therapy starts
  * (guideline summary: IRLS at 4-6 weeks; rule catalog window 4-12 weeks).
  */
-import { REASSESS_IRLS_WEEKS } from '../clinical/thresholds.js';
+import { REASSESS_IRLS_WEEKS } from '../knowledge/thresholds.js';
 import { daysBetween, displayDate } from '../clinical/time.js';
 import { medication } from './describe.js';
 import { ofClass } from './focus.js';

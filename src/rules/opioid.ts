@@ -8,14 +8,14 @@
 import { matchConcept } from '../clinical/conditions.js';
 import type { MedicationFact } from '../clinical/medications.js';
 import type { PatientSnapshot } from '../clinical/snapshot.js';
-import { OPIOID_USE_DISORDER } from '../clinical/terminology.js';
+import { OPIOID_USE_DISORDER } from '../knowledge/terminology.js';
 import {
   ESRD_FERRITIN_BELOW_NG_ML,
   ESRD_TSAT_BELOW_PCT,
   METHADONE_MG_PER_DAY,
   OPIOID_NAIVE_WITHIN_DAYS,
   OXYCODONE_ER_START_MG,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 import { orderRegimen } from '../clinical/regimen.js';
 import { displayDate } from '../clinical/time.js';
 import { describeLab, labShort, medication, num } from './describe.js';

@@ -11,7 +11,7 @@ import {
   ADEQUATE_ALPHA2DELTA_MG_PER_DAY,
   IRLS_CONTROLLED_AT_MOST,
   IRLS_RECENT_MONTHS,
-} from '../clinical/thresholds.js';
+} from '../knowledge/thresholds.js';
 import { displayDate, monthsBefore } from '../clinical/time.js';
 import { augmentationSuspected } from './augmentation.js';
 import { describeLab, medication, num } from './describe.js';

@@ -1,6 +1,6 @@
 import type { Observation } from 'fhir/r4.js';
 import { buildSnapshot, isNegativeFinding } from '../../src/clinical/snapshot.js';
-import { AUGMENTATION_FINDING } from '../../src/clinical/terminology.js';
+import { AUGMENTATION_FINDING } from '../../src/knowledge/terminology.js';
 
 function assessment(value: Partial<Observation>): Observation {
   return {

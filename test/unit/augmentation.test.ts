@@ -1,5 +1,5 @@
 import { pramipexoleEquivalent } from '../../src/clinical/equivalents.js';
-import { ingredient } from '../../src/clinical/drug-catalog.js';
+import { ingredient } from '../../src/knowledge/drug-catalog.js';
 import { taperSchedule } from '../../src/clinical/taper.js';
 import { taperTable } from '../../src/cards/taper-table.js';
 import type { DailyDose } from '../../src/clinical/dose.js';

@@ -1,6 +1,6 @@
 import type { Condition } from 'fhir/r4.js';
 import { findActiveCondition, isConditionActive, isEnteredInError } from '../../src/clinical/conditions.js';
-import { ESRD, OPIOID_USE_DISORDER, RLS, SYSTEM } from '../../src/clinical/terminology.js';
+import { ESRD, OPIOID_USE_DISORDER, RLS, SYSTEM } from '../../src/knowledge/terminology.js';
 
 const ICD = SYSTEM.icd10cm;
 const SCT = SYSTEM.snomed;

@@ -1,15 +1,9 @@
 import type { Dosage, MedicationRequest } from 'fhir/r4.js';
-import {
-  MAX_PARSED_TEXT,
-  dailyDose,
-  sigDose,
-  sigFrequency,
-  sigTimes,
-  strengthFromText,
-} from '../../src/clinical/dose.js';
+import { dailyDose, sigDose, sigFrequency, sigTimes, strengthFromText } from '../../src/clinical/dose.js';
+import { MAX_PARSED_TEXT } from '../../src/knowledge/drug-catalog.js';
 import { fromMedicationRequest } from '../../src/clinical/medications.js';
-import { lookupText } from '../../src/clinical/drug-catalog.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { lookupText } from '../../src/knowledge/drug-catalog.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 
 const RX = SYSTEM.rxnorm;
 

@@ -6,7 +6,7 @@ import {
   type PatientSnapshot,
   buildSnapshot,
 } from '../../src/clinical/snapshot.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 import { avoidCabergoline, hasNonRlsIndication } from '../../src/rules/avoid.js';
 import { RULES, evaluate, rulesFor } from '../../src/rules/index.js';
 import {

@@ -7,7 +7,7 @@ import {
   isActive,
   isHistory,
 } from '../../src/clinical/medications.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 
 const RX = SYSTEM.rxnorm;
 const noResolver: MedicationResolver = () => undefined;

@@ -6,7 +6,7 @@ import type {
   Procedure,
 } from 'fhir/r4.js';
 import { type PatientSnapshot, buildSnapshot } from '../../src/clinical/snapshot.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 import { opioidGates } from '../../src/rules/gates.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');

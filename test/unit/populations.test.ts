@@ -1,6 +1,6 @@
 import type { Condition, MedicationRequest, Observation, Procedure } from 'fhir/r4.js';
 import { type PatientSnapshot, buildSnapshot } from '../../src/clinical/snapshot.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 import {
   opioidBeforeIron,
   opioidSafetyChecks,

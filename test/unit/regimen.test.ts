@@ -6,7 +6,7 @@ import {
   plainReference,
 } from '../../src/clinical/medications.js';
 import { buildSnapshot } from '../../src/clinical/snapshot.js';
-import { SYSTEM } from '../../src/clinical/terminology.js';
+import { SYSTEM } from '../../src/knowledge/terminology.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const PRAMIPEXOLE_025 = { coding: [{ system: SYSTEM.rxnorm, code: '859040' }] };

@@ -2,7 +2,7 @@
  * The drugs the simulator's order composer offers: the service's own drug
  * catalog, grouped by what the rules care about, so every rule can be tried.
  */
-import { type DrugClass, INGREDIENTS } from '../../clinical/drug-catalog.js';
+import { type DrugClass, INGREDIENTS } from '../../knowledge/drug-catalog.js';
 import type { OrderableView } from './api-types.js';
 
 /** Composer group headings, in the order shown; an ingredient goes under its first listed class. */

@@ -8,8 +8,10 @@
  * oxycodone/naloxone ATC) are not encoded.
  */
 import { LRUCache } from 'lru-cache';
-import { MAX_PARSED_TEXT } from './dose.js';
 import { SYSTEM } from './terminology.js';
+
+/** Longest drug or sig text that is parsed; the rest is ignored. */
+export const MAX_PARSED_TEXT = 500;
 
 /** Pharmacological role of an ingredient, as the rules need it. */
 export type DrugClass =
