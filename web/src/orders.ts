@@ -5,7 +5,7 @@
 import type { CodeableConcept, FhirResource, MedicationRequest, Timing } from 'fhir/r4.js';
 import type { OrderableView } from '../../src/demo/simulator/api-types.js';
 
-import { RLS, SYSTEM } from '../../src/clinical/terminology.js';
+import { RLS, SYSTEM } from '../../src/knowledge/terminology.js';
 
 const RXNORM = SYSTEM.rxnorm;
 const UCUM = SYSTEM.ucum;
