@@ -13,7 +13,7 @@ import express, {
 import helmet from 'helmet';
 import { type Auth, callerOf, fhirServerProblem } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
-import { outcome } from './cds-hooks/errors.js';
+import { outcome } from './protocol/errors.js';
 import { adminRouter } from './admin/router.js';
 import {
   FeedbackBatchTooLargeError,

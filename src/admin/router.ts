@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { CardTemplate } from '../cards/templates.js';
-import { outcome } from '../cds-hooks/errors.js';
+import { outcome } from '../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { errorSummary, type Operations } from '../ops/operations.js';
 import {

@@ -5,7 +5,7 @@
  * the path as sent, nor its query); the token is never logged.
  */
 import type { RequestHandler, Response } from 'express';
-import { outcome } from '../cds-hooks/errors.js';
+import { outcome } from '../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { routeOf } from '../ops/request-log.js';
 import { type VerifiedCaller, type VerifySettings, verifyToken } from './verify.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MedicationRequest } from 'fhir/r4.js';
 import type { Finding, SuggestionIntent } from '../rules/types.js';
-import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
+import type { Action, Card, Suggestion } from '../protocol/types.js';
 import {
   ESRD_GABAPENTIN_DOSE_MG,
   GABAPENTIN_START_MG,

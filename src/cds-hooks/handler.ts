@@ -11,7 +11,7 @@ import { type MissingData, type PartialKey, type WantedKey, draftResources, gath
 import { ByteBudget } from '../fhir/limited-dispatcher.js';
 import { evaluate } from '../rules/index.js';
 import type { Finding } from '../rules/types.js';
-import type { Card } from './types.js';
+import type { Card } from '../protocol/types.js';
 import type { HookRequest } from './request.js';
 import { renderTemplate } from './request.js';
 import { type ServiceDefinition, prefetchOf } from './services.js';

@@ -6,9 +6,9 @@
  * Service ids are part of the public contract (EHR registrations point at
  * them): never rename one.
  */
-import type { Hook } from '../rules/types.js';
+import type { Hook } from '../protocol/types.js';
 import type { ServiceHook } from './request.js';
-import { PREFETCH_QUERIES, type PrefetchKey, type PrefetchQuery } from './prefetch-catalog.js';
+import { PREFETCH_QUERIES, type PrefetchKey, type PrefetchQuery } from '../protocol/prefetch-catalog.js';
 
 /** A CDS service definition. */
 export interface ServiceDefinition {

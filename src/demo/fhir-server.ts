@@ -17,7 +17,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Bundle, CapabilityStatement, FhirResource } from 'fhir/r4.js';
 import type { FhirStore } from './fhir-store.js';
 import { parseSearch, runSearch, searchParamsOf, servedTypes } from './search.js';
-import { outcome } from '../cds-hooks/errors.js';
+import { outcome } from '../protocol/errors.js';
 
 /** Options of the demo FHIR server. */
 export interface DemoFhirOptions {

@@ -23,7 +23,7 @@ import type {
   Reference,
 } from 'fhir/r4.js';
 import type { PatientData } from '../clinical/snapshot.js';
-import type { PrefetchKey, PrefetchQuery } from '../cds-hooks/prefetch-catalog.js';
+import type { PrefetchKey, PrefetchQuery } from '../protocol/prefetch-catalog.js';
 import { type FhirAccess, type FetchOutcome, type PartialReason, runQuery } from './client.js';
 import {
   bundleResources,

@@ -3,7 +3,7 @@
  * the store, the card-log write queue, metrics, readiness checks and the
  * shutdown flag. The hook and feedback routes report through here.
  */
-import type { Card } from '../cds-hooks/types.js';
+import type { Card } from '../protocol/types.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
 import type { Logger } from '../logger.js';
 import { memoryStore } from '../store/open.js';

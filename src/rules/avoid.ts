@@ -10,7 +10,8 @@ import { NON_RLS_INDICATION_TEXT, RLS } from '../knowledge/terminology.js';
 import { displayDate } from '../clinical/time.js';
 import { medication } from './describe.js';
 import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';
-import type { Finding, Hook, Indicator, Rule, RuleAbout } from './types.js';
+import type { Finding, Rule, RuleAbout } from './types.js';
+import type { Hook, Indicator } from '../protocol/types.js';
 
 /**
  * True when the order states why it is given and none of the reasons is RLS

@@ -4,7 +4,7 @@
  */
 import type { MedicationFact } from '../clinical/medications.js';
 import type { DraftOrderFact, PatientSnapshot } from '../clinical/snapshot.js';
-import type { Hook } from './types.js';
+import type { Hook } from '../protocol/types.js';
 
 /** Selected draft orders matching the predicate. */
 export function selectedDrafts(s: PatientSnapshot, pred: (m: MedicationFact) => boolean): DraftOrderFact[] {

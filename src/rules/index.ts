@@ -11,7 +11,8 @@ import { IRON_RULES } from './iron.js';
 import { MONITORING_RULES } from './monitoring.js';
 import { OPIOID_RULES } from './opioid.js';
 import { REFRACTORY_RULES } from './refractory.js';
-import type { Finding, Hook, Indicator, Rule } from './types.js';
+import type { Finding, Rule } from './types.js';
+import type { Hook, Indicator } from '../protocol/types.js';
 
 /** Every rule, in catalog order. Rule ids are a public contract: never rename one. */
 export const RULES: readonly Rule[] = [

@@ -22,7 +22,8 @@ import { describeLab, labShort, medication, num } from './describe.js';
 import { activePlusDrafts, inFocus, kind, ofClass, selectedDrafts } from './focus.js';
 import { gateLines, gateNames, opioidGates } from './gates.js';
 import { ironNotOptimized, ivIronCeilingReasons, ivIronTooRecent } from './iron.js';
-import type { Finding, Indicator, Rule, SuggestionIntent } from './types.js';
+import type { Finding, Rule, SuggestionIntent } from './types.js';
+import type { Indicator } from '../protocol/types.js';
 
 const OPIOID = ofClass('opioid');
 const LAXATIVE = ofClass('laxative');

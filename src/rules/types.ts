@@ -5,12 +5,7 @@
  */
 import type { PatientSnapshot } from '../clinical/snapshot.js';
 import type { TaperStep } from '../clinical/taper.js';
-
-/** The hooks this service answers. */
-export type Hook = 'patient-view' | 'order-select' | 'order-sign';
-
-/** CDS Hooks card indicator. */
-export type Indicator = 'info' | 'warning' | 'critical';
+import type { Hook, Indicator } from '../protocol/types.js';
 
 /** What a suggestion should do; the renderer turns it into FHIR resources and actions. */
 export type SuggestionIntent =

@@ -6,7 +6,7 @@
  * (fail open) and the failure is reported.
  */
 import type { CardTemplate } from '../cards/templates.js';
-import type { Card } from '../cds-hooks/types.js';
+import type { Card } from '../protocol/types.js';
 import type { Finding } from '../rules/types.js';
 import type { ClientKey, FindingMemory, OpsStore } from '../store/types.js';
 import type { KeyedHasher } from './keys.js';

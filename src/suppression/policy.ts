@@ -16,7 +16,7 @@
  * - Bounds run from the earlier of the EHR's outcome time and the time the
  *   feedback was received, so an EHR clock in the future cannot stretch them.
  */
-import type { Indicator } from '../rules/types.js';
+import type { Indicator } from '../protocol/types.js';
 import type { FindingMemory } from '../store/types.js';
 
 /** The suppression settings. */

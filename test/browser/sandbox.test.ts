@@ -21,7 +21,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page, type Response, chromium } from 'playwright-core';
 import { discoveryEntry, findService } from '../../src/cds-hooks/services.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { type ServiceProcess, startService } from '../ops/child-server.js';
 import { SHARED_DIR, describeShared } from '../helpers/shared.js';
 

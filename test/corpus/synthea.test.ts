@@ -8,7 +8,7 @@ import { rlsCondition } from '../helpers/fhir.js';
 import { storeOf } from '../../src/demo/fhir-store.js';
 import { patientViewRequest } from '../../src/demo/requests.js';
 import { isResource } from '../../src/fhir/resources.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 // Third-party Synthea data (../shared/corpus/synthea): every patient goes through patient-view as prefetch.
 const SYNTHEA = `${CORPUS_DIR}synthea/`;

@@ -2,7 +2,7 @@
  * Checks a CDS Hooks response against the 2.0 rules for cards, so that every
  * test that gets cards can assert they are valid, not just present.
  */
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 /** Paths of every null, "", [] or {} inside a value. */
 export function emptyValues(value: unknown, path = '$'): string[] {

@@ -12,7 +12,7 @@ import { loadCases } from '../../src/demo/cases.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
 import { allFixtureRequests } from '../../src/demo/requests.js';
 import { RULES } from '../../src/rules/index.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 // The case table (fhir-fixtures/cases.yaml) drives these tests: every case, on every hook it names,
 // through HTTP, once with full prefetch and once through the FHIR fallback.

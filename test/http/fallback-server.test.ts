@@ -7,7 +7,7 @@ import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems } from '../helpers/cards.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
 import { patientViewRequest } from '../../src/demo/requests.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 // fhir-kit-client calls Node's fetch; this test uses a real FHIR server on loopback that pages
 // 3 results at a time and demands a bearer token, rather than nock, so paging is end to end.

@@ -12,7 +12,7 @@ import type {
   OperationOutcome,
 } from 'fhir/r4.js';
 import request from 'supertest';
-import { PREFETCH_QUERIES } from '../../src/cds-hooks/prefetch-catalog.js';
+import { PREFETCH_QUERIES } from '../../src/protocol/prefetch-catalog.js';
 import { fixtureStore, testApp } from '../helpers/app.js';
 import { fhirProblems } from '../helpers/fhir-schema.js';
 

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { BASE_URL, fixtureStore, testApp } from '../helpers/app.js';
 import { cardProblems } from '../helpers/cards.js';
 import { draftOrder, orderRequest, patientViewRequest } from '../../src/demo/requests.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 const app = testApp();
 const store = fixtureStore();

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { FIXTURES_DIR, fixtureStore, testApp } from '../helpers/app.js';
 import { loadCases } from '../../src/demo/cases.js';
 import { allFixtureRequests } from '../../src/demo/requests.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 // Content checks on the catalog v2 safety cases of the case table (the case table itself checks which
 // cards come back): what each card offers, and what it says, for the opioid-gate and iron patients.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { BASE_URL, FIXTURES_DIR, testApp } from '../helpers/app.js';
 import { cardProblems } from '../helpers/cards.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 // Card content for the order-time, dose-reading and dopaminergic cases of the case table
 // (fhir-fixtures/cases.yaml): the request is the committed fixture, sent over HTTP.

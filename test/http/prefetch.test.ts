@@ -3,7 +3,7 @@ import request from 'supertest';
 import { BASE_URL, testApp } from '../helpers/app.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { fullPrefetch, lab, patientView, rlsCondition, searchset } from '../helpers/fhir.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 
 const FHIR = 'https://ehr.example.org/fhir';
 const P = 'p42';

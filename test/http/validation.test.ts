@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { PREFETCH_QUERIES } from '../../src/cds-hooks/prefetch-catalog.js';
+import { PREFETCH_QUERIES } from '../../src/protocol/prefetch-catalog.js';
 import { testApp } from '../helpers/app.js';
 
 const app = testApp();

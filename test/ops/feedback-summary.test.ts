@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoreSettings } from '../../src/store/open.js';
 import { BASE_URL } from '../helpers/app.js';

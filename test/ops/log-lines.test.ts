@@ -8,7 +8,7 @@
  */
 import nock from 'nock';
 import request from 'supertest';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { ADMIN_TOKEN, emptyFhirServer, harness, ironCall, ironCallWithFallback } from './harness.js';
 
 const FHIR = 'https://ehr.example.org/fhir';

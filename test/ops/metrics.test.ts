@@ -4,7 +4,7 @@
  * default process metrics, and nothing else of ours beyond store failures.
  */
 import request from 'supertest';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { emptyFhirServer, harness, ironCallWithFallback } from './harness.js';
 
 const FHIR = 'https://ehr.example.org/fhir';

@@ -8,7 +8,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { SqliteDriver } from '../../src/store/sqlite.js';
 import { fullPrefetch, lab, patientView, rlsCondition, searchset } from '../helpers/fhir.js';
 import { startService } from './child-server.js';

@@ -15,7 +15,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { loadConfig } from '../../src/config.js';
 import { type Operations, createOperations } from '../../src/ops/operations.js';
 import { memoryStore, openStore } from '../../src/store/open.js';

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { BASE_URL, FIXTURES_DIR, fixtureStore, testApp } from '../helpers/app.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { lab } from '../helpers/fhir.js';

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { BASE_URL, FIXTURES_DIR, testApp } from '../helpers/app.js';
 import { cardProblems } from '../helpers/cards.js';
 

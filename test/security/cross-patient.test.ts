@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Bundle, MedicationRequest, Observation, Patient } from 'fhir/r4.js';
 import request from 'supertest';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { patientIdOf, refersToOtherPatient } from '../../src/fhir/resources.js';
 import { FIXTURES_DIR, fixtureStore, testApp } from '../helpers/app.js';
 import { ruleIds } from '../helpers/cards.js';

@@ -9,7 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { authFromConfig } from '../../src/auth/index.js';
-import type { Card } from '../../src/cds-hooks/types.js';
+import type { Card } from '../../src/protocol/types.js';
 import { loadConfig } from '../../src/config.js';
 import { type Operations, createOperations } from '../../src/ops/operations.js';
 import { memoryStore } from '../../src/store/open.js';

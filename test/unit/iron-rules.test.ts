@@ -16,7 +16,8 @@ import {
   ironNotOptimizedRule,
   ironStudiesDue,
 } from '../../src/rules/iron.js';
-import type { Finding, Hook } from '../../src/rules/types.js';
+import type { Finding } from '../../src/rules/types.js';
+import type { Hook } from '../../src/protocol/types.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 const DRAWN = '2026-10-01T08:00:00Z';

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import { outcome } from '../../cds-hooks/errors.js';
+import { outcome } from '../../protocol/errors.js';
 import { ValidationError, parseHookRequest } from '../../cds-hooks/request.js';
 import { PrefetchShapeError } from '../../fhir/gather.js';
 import type { DemoIssuer } from '../issuer.js';

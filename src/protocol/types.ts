@@ -1,9 +1,15 @@
 /**
- * CDS Hooks 2.0 response types (cards, suggestions, actions), as this
- * service emits them.
+ * The words of CDS Hooks 2.0 as this service speaks them: the hooks it
+ * answers, card indicators, and the response types (cards, suggestions,
+ * actions). A leaf: it imports nothing of the service.
  */
 import type { FhirResource } from 'fhir/r4.js';
-import type { Indicator } from '../rules/types.js';
+
+/** The hooks this service answers. */
+export type Hook = 'patient-view' | 'order-select' | 'order-sign';
+
+/** CDS Hooks card indicator. */
+export type Indicator = 'info' | 'warning' | 'critical';
 
 /** A Coding as CDS Hooks uses it (system and code required). */
 export interface CdsCoding {
