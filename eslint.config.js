@@ -3,6 +3,99 @@ import tseslint from 'typescript-eslint';
 import { defineConfig } from 'eslint/config';
 import regexp from 'eslint-plugin-regexp';
 
+/**
+ * The floors of src/, enforced: each folder may import only the folders below it. From the ground up:
+ * knowledge (clinical facts) -> protocol (CDS Hooks words) -> clinical (FHIR to facts) -> rules -> fhir, cards
+ * -> the orchestrator (cds-hooks) and the shell (auth, ops, store, admin, app). The demo is reached only from
+ * app.ts and server.ts. Folders are siblings, so an import of another floor is always `../<folder>/...`.
+ */
+const FOLDERS = [
+  'knowledge',
+  'protocol',
+  'clinical',
+  'rules',
+  'fhir',
+  'cards',
+  'suppression',
+  'cds-hooks',
+  'auth',
+  'ops',
+  'store',
+  'admin',
+  'demo',
+  'cli',
+];
+const TOP = ['../app.js', '../server.js', '../config.js', '../logger.js'];
+const not = (folders) => folders.map((f) => `../${f}/*`);
+const floor = (dir, forbidden, why) => ({
+  files: [`src/${dir}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: forbidden, message: why }] }],
+  },
+});
+const LAYERS = [
+  // First the demo fence for every folder; the floors below restate it with their own limits.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/demo/**', 'src/app.ts', 'src/server.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../demo/*', './demo/*'],
+              message: 'The demo is reached only from app.ts and server.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  floor(
+    'knowledge',
+    [...not(FOLDERS), ...TOP],
+    'src/knowledge/ is the ground floor: it imports nothing of the service.',
+  ),
+  floor(
+    'protocol',
+    [...not(FOLDERS.filter((f) => f !== 'knowledge')), ...TOP],
+    'src/protocol/ (the CDS Hooks words) imports only src/knowledge/.',
+  ),
+  floor(
+    'clinical',
+    [
+      ...not(FOLDERS.filter((f) => !['knowledge', 'protocol'].includes(f))),
+      ...TOP,
+      'express',
+      'supertest',
+      'fhir-kit-client',
+      'undici',
+      'node:http',
+      'node:https',
+    ],
+    'src/clinical/ turns FHIR into facts: no HTTP, and nothing above it (only knowledge/ and protocol/).',
+  ),
+  floor(
+    'rules',
+    [...not(FOLDERS.filter((f) => !['knowledge', 'protocol', 'clinical'].includes(f))), ...TOP],
+    'Rules are pure: they read the snapshot (clinical/, knowledge/, protocol/) and never build cards, fetch, store or log.',
+  ),
+  floor(
+    'fhir',
+    [
+      ...not(['rules', 'cards', 'suppression', 'cds-hooks', 'auth', 'ops', 'store', 'admin', 'demo', 'cli']),
+      ...TOP,
+    ],
+    'src/fhir/ (data access) sits below the orchestrator: it may use knowledge/, protocol/ and clinical/.',
+  ),
+  floor(
+    'cards',
+    [...not(['fhir', 'suppression', 'cds-hooks', 'auth', 'ops', 'store', 'admin', 'demo', 'cli']), ...TOP],
+    'src/cards/ renders findings: it may use rules/ and below, never the orchestrator or the shell.',
+  ),
+];
+
 export default defineConfig(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'test-artifacts/**', 'bench/results*'] },
   js.configs.recommended,
@@ -31,5 +124,6 @@ export default defineConfig(
       ],
     },
   },
+  ...LAYERS,
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );
