@@ -3,50 +3,24 @@
  * answers JSON; errors are OperationOutcomes without internals.
  */
 import cors from 'cors';
-import express, {
-  type ErrorRequestHandler,
-  type Express,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { type Auth, callerOf, fhirServerProblem } from './auth/index.js';
+import type { Auth } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
 import { outcome } from './protocol/errors.js';
 import { adminRouter } from './admin/router.js';
-import {
-  FeedbackBatchTooLargeError,
-  checkBatchSize,
-  checkEntryBounds,
-  toFeedbackRecord,
-} from './cds-hooks/feedback.js';
-import { handleHook } from './cds-hooks/handler.js';
-import { ValidationError, parseFeedback, parseHookRequest } from './cds-hooks/request.js';
-import { SERVICES, discoveryEntry, findService } from './cds-hooks/services.js';
+import { cdsHooksRouter } from './cds-hooks/routes.js';
 import type { Config } from './config.js';
 import { demoFhirRouter } from './demo/fhir-server.js';
 import type { FhirStore } from './demo/fhir-store.js';
 import type { DemoIssuer } from './demo/issuer.js';
 import { simulatorRouter } from './demo/simulator/router.js';
-import { PrefetchShapeError } from './fhir/gather.js';
 import type { Logger } from './logger.js';
 import { readinessHandler } from './ops/health.js';
-import {
-  type Operations,
-  cardsByRule,
-  createOperations,
-  errorSummary,
-  fhirRequestObserver,
-  recordIssuedCards,
-  recordSuppressedCards,
-} from './ops/operations.js';
-import { type SuppressionDeps, applySuppression } from './suppression/apply.js';
-import { suppressionDisabled, suppressionNotice } from './suppression/extension.js';
+import { type Operations, createOperations } from './ops/operations.js';
 import { KeyedHasher } from './suppression/keys.js';
-import { hookTimer, metricsHandler, registerReplayCacheMetric } from './ops/metrics.js';
-import { requestLogger, setLogFields } from './ops/request-log.js';
-import { type ClientKey, ForeignCardError, NO_CLIENT } from './store/types.js';
+import { metricsHandler, registerReplayCacheMetric } from './ops/metrics.js';
+import { requestLogger } from './ops/request-log.js';
 
 /** Everything the app needs, injected so tests can build it with their own clock and data. */
 export interface AppDeps {
@@ -74,14 +48,6 @@ export interface AppDeps {
   readonly hasher?: KeyedHasher;
 }
 
-const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
-
-/** The client of this call: the verified token's `iss` and `tenant`, or {@link NO_CLIENT} without authentication. */
-function clientOf(res: Response): ClientKey {
-  const caller = callerOf(res);
-  return caller ? { iss: caller.iss, tenant: caller.tenant ?? '' } : NO_CLIENT;
-}
-
 /** Builds the express app. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger, templates } = deps;
@@ -102,7 +68,6 @@ export function createApp(deps: AppDeps): Express {
   // Authentication on discovery, service and feedback calls; not on the preflight, health or demo routes.
   const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
   const ops = deps.ops ?? createOperations({ logger });
-  const onFhirRequest = fhirRequestObserver(ops.metrics);
   const auth = deps.auth;
   if (auth) registerReplayCacheMetric(ops.metrics, () => auth.replayCacheFullRefusals());
   const app = express();
@@ -197,225 +162,16 @@ export function createApp(deps: AppDeps): Express {
     );
   }
 
-  app.get('/cds-services', authenticate, (_req, res) => {
-    res.json({ services: SERVICES.map(discoveryEntry) });
-  });
-
-  const json = express.json({ limit: config.maxRequestBytes, type: JSON_TYPES, strict: true });
-
-  const hasher = deps.hasher ?? new KeyedHasher(config.patientKeySecret);
-  const suppressionDeps: SuppressionDeps = {
-    settings: config.suppression,
-    lookupTimeoutMs: config.suppression.lookupTimeoutMs,
-    hasher,
-    store: ops.store,
-    templates,
-    onLookupFailure: (reason, error) => {
-      ops.metrics.storeFailures.inc({ operation: 'suppression_lookup', reason });
-      logger.error(
-        { reason, ...(error ? { err: errorSummary(error) } : {}) },
-        'suppression: store lookup failed; every card shown',
-      );
-    },
-  };
-
-  const timeHook = hookTimer(ops.metrics, (id) => findService(id) !== undefined);
-  app.post(
-    '/cds-services/:id',
-    timeHook,
-    authenticate,
-    json,
-    async (req: Request<{ id: string }>, res: Response) => {
-      const service = findService(req.params.id);
-      if (!service) {
-        res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
-        return;
-      }
-      let hookInstance: string | undefined;
-      try {
-        const request = parseHookRequest(req.body, service.hook);
-        hookInstance = request.hookInstance;
-        const fhirServerRefused = request.fhirServer
-          ? fhirServerProblem(request.fhirServer, config.production, callerOf(res)?.client)
-          : undefined;
-        if (fhirServerRefused) throw new ValidationError('fhirServer', fhirServerRefused);
-        const showEveryCard = suppressionDisabled(req.body);
-        const result = await handleHook(service, request, {
-          templates,
-          baseUrl: config.publicUrl,
-          fhirTimeoutMs: config.fhirTimeoutMs,
-          fhirMaxPages: config.fhirMaxPages,
-          fhirMaxResponseBytes: config.fhirMaxResponseBytes,
-          fhirCallMaxBytes: config.fhirCallMaxBytes,
-          now,
-          onFhirRequest,
-          onRuleError: (rule) =>
-            logger.warn({ service: service.id, rule }, 'rule could not be evaluated and was skipped'),
-        });
-        if (result.status === 412) {
-          setLogFields(
-            res,
-            {
-              hookInstance: hookInstance.slice(0, 100),
-              service: service.id,
-              missing: result.missing.map((m) => m.key),
-              fhirRequests: result.fhirRequests,
-              ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
-            },
-            'hook call: required data missing',
-          );
-          res.status(412).json({
-            resourceType: 'OperationOutcome',
-            issue: result.missing.map((m) => ({
-              severity: 'error',
-              code: 'not-found',
-              diagnostics: `Required data could not be obtained: ${m.description} (prefetch key "${m.key}", template ${m.template}): ${m.reason}.`,
-              expression: [`prefetch.${m.key}`],
-            })),
-          });
-          return;
-        }
-        const client = clientOf(res);
-        const answeredAt = now();
-        const split = await applySuppression(
-          {
-            cards: result.cards,
-            findings: result.findings,
-            client,
-            patientId: request.patientId,
-            // Without a userId (a tolerated deviation) the ordering session is the encounter alone.
-            userId: request.userId ?? '',
-            ...(request.contextTokens.encounterId ? { encounterId: request.contextTokens.encounterId } : {}),
-            disabled: showEveryCard,
-            now: answeredAt,
-          },
-          suppressionDeps,
-        );
-        const shownRules = split.shown.map(({ card }) => card.source.topic.code);
-        const heldRules = split.held.map(({ card }) => card.source.topic.code);
-        setLogFields(
-          res,
-          {
-            hookInstance: hookInstance.slice(0, 100),
-            service: service.id,
-            cards: cardsByRule(shownRules),
-            ...(split.held.length > 0 ? { suppressed: cardsByRule(heldRules) } : {}),
-            ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
-            fhirRequests: result.fhirRequests,
-            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
-            ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
-          },
-          'hook call',
-        );
-        const extension = suppressionNotice(
-          split.held.map((h) => h.suppression),
-          (ruleId, code) => templates.get(ruleId)?.overrideReasons?.find((r) => r.code === code)?.display,
-        );
-        res.json({ cards: split.shown.map((s) => s.card), ...(extension ? { extension } : {}) });
-        const call = {
-          serviceId: service.id,
-          hookInstance,
-          client,
-          patientHash: split.patientHash,
-          sessionHash: split.sessionHash,
-        };
-        recordIssuedCards(ops, call, split.shown, answeredAt);
-        recordSuppressedCards(ops, call, split.held, answeredAt);
-      } catch (error) {
-        if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
-          const field = error instanceof ValidationError ? error.field : error.field;
-          setLogFields(
-            res,
-            { hookInstance: hookInstance?.slice(0, 100), service: service.id, field },
-            'hook call rejected',
-          );
-          res.status(400).json(outcome('invalid', error.message, field));
-          return;
-        }
-        throw error;
-      }
-    },
-  );
-
-  const feedbackJson = express.json({
-    limit: Math.min(config.feedbackMaxBytes, config.maxRequestBytes),
-    type: JSON_TYPES,
-    strict: true,
-  });
-  const feedbackLimits = {
-    maxEntries: config.feedbackMaxEntries,
-    maxCommentChars: config.feedbackCommentMaxChars,
-  };
-  app.post(
-    '/cds-services/:id/feedback',
-    authenticate,
-    feedbackJson,
-    async (req: Request<{ id: string }>, res: Response) => {
-      const service = findService(req.params.id);
-      if (!service) {
-        res.status(404).json(outcome('not-found', `no CDS service with id "${req.params.id}"`));
-        return;
-      }
-      try {
-        checkBatchSize(req.body, feedbackLimits);
-        const entries = parseFeedback(req.body);
-        checkEntryBounds(entries, feedbackLimits);
-        const receivedAt = now();
-        const client = clientOf(res);
-        let recorded;
-        try {
-          recorded = await ops.store.recordFeedback(
-            entries.map((e) => toFeedbackRecord(service.id, e, receivedAt, client)),
-          );
-        } catch (error) {
-          if (error instanceof ForeignCardError) {
-            // Only the client that received a card may report on it; nothing of the batch is stored.
-            setLogFields(
-              res,
-              { service: service.id, received: entries.length, refused: `feedback.${error.index}.card` },
-              'feedback refused: card issued to another client',
-            );
-            res
-              .status(403)
-              .json(
-                outcome(
-                  'forbidden',
-                  `feedback.${error.index}.card: was not issued to this client; nothing in this request was stored`,
-                  `feedback.${error.index}.card`,
-                ),
-              );
-            return;
-          }
-          // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
-          ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
-          logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
-          setLogFields(res, { service: service.id, received: entries.length }, 'feedback not stored');
-          res
-            .status(503)
-            .set('Retry-After', '30')
-            .json(outcome('transient', 'feedback could not be stored; retry later'));
-          return;
-        }
-        for (const r of recorded)
-          ops.metrics.feedback.inc({ rule: r.ruleId ?? 'unknown', outcome: r.outcome });
-        setLogFields(
-          res,
-          { service: service.id, received: entries.length, recorded: recorded.length },
-          'feedback',
-        );
-        res.json({ received: entries.length, recorded: recorded.length });
-      } catch (error) {
-        if (error instanceof FeedbackBatchTooLargeError) {
-          res.status(413).json(outcome('too-costly', error.message, 'feedback'));
-          return;
-        }
-        if (error instanceof ValidationError) {
-          res.status(400).json(outcome('invalid', error.message, error.field));
-          return;
-        }
-        throw error;
-      }
-    },
+  app.use(
+    cdsHooksRouter({
+      config,
+      logger,
+      templates,
+      now,
+      ops,
+      authenticate,
+      hasher: deps.hasher ?? new KeyedHasher(config.patientKeySecret),
+    }),
   );
 
   app.use((req, res) => {

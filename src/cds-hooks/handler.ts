@@ -33,10 +33,10 @@ export interface HandlerDeps {
   readonly onRuleError?: (ruleId: string) => void;
 }
 
-/** The outcome of a call: cards, or the data that could not be obtained (→ 412). */
+/** The outcome of a call: cards, or the required data that could not be obtained (the route answers 412). */
 export type HandlerOutcome =
   | {
-      readonly status: 200;
+      readonly kind: 'cards';
       readonly cards: Card[];
       readonly ruleIds: string[];
       /** The finding behind each card, in the same order. */
@@ -45,7 +45,11 @@ export type HandlerOutcome =
       readonly partial: readonly PartialKey[];
       readonly fhirRequests: number;
     }
-  | { readonly status: 412; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
+  | {
+      readonly kind: 'missing-data';
+      readonly missing: readonly MissingData[];
+      readonly fhirRequests: number;
+    };
 
 /** The service's prefetch keys with their templates filled in from the request's context. */
 export function wantedKeys(service: ServiceDefinition, request: HookRequest): WantedKey[] {
@@ -83,7 +87,7 @@ export async function handleHook(
     draftResources: draftResources(request.draftOrders),
     ...(request.draftOrders ? { draftBundle: request.draftOrders } : {}),
   });
-  if (!result.ok) return { status: 412, missing: result.missing, fhirRequests: result.fhirRequests };
+  if (!result.ok) return { kind: 'missing-data', missing: result.missing, fhirRequests: result.fhirRequests };
 
   const snapshot = buildSnapshot(result.data, deps.now(), {
     medicationRequests: request.draftMedicationRequests,
@@ -97,7 +101,7 @@ export async function handleHook(
     return renderCard(finding, template, { patientId: request.patientId, baseUrl: deps.baseUrl });
   });
   return {
-    status: 200,
+    kind: 'cards',
     cards,
     ruleIds: findings.map((f) => f.ruleId),
     findings,

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import { outcome } from '../../protocol/errors.js';
-import { ValidationError, parseHookRequest } from '../../cds-hooks/request.js';
-import { PrefetchShapeError } from '../../fhir/gather.js';
+import { parseHookRequest } from '../../cds-hooks/request.js';
+import { sendKnownError } from '../../cds-hooks/routes.js';
 import type { DemoIssuer } from '../issuer.js';
 import type { SessionView } from './api-types.js';
 import { factsFor } from './facts.js';
@@ -136,11 +136,7 @@ export function simulatorRouter(options: SimulatorOptions): Router {
     try {
       res.json(await factsFor(parseHookRequest(req.body, hook), options.now()));
     } catch (error) {
-      if (error instanceof ValidationError || error instanceof PrefetchShapeError) {
-        res.status(400).json(outcome('invalid', error.message, error.field));
-        return;
-      }
-      throw error;
+      if (!sendKnownError(res, error)) throw error;
     }
   });
 
