@@ -245,6 +245,7 @@ export function createApp(deps: AppDeps): Express {
           baseUrl: config.publicUrl,
           fhirTimeoutMs: config.fhirTimeoutMs,
           fhirMaxPages: config.fhirMaxPages,
+          fhirPageSize: config.fhirPageSize,
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
           fhirCallMaxBytes: config.fhirCallMaxBytes,
           now,
@@ -277,6 +278,7 @@ export function createApp(deps: AppDeps): Express {
         }
         const client = clientOf(res);
         const answeredAt = now();
+        for (const p of result.partial) ops.metrics.partialKeys.inc({ key: p.key, reason: p.reason });
         const split = await applySuppression(
           {
             cards: result.cards,
@@ -302,7 +304,9 @@ export function createApp(deps: AppDeps): Express {
             ...(split.held.length > 0 ? { suppressed: cardsByRule(heldRules) } : {}),
             ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
-            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
+            ...(result.partial.length > 0
+              ? { partial: result.partial, partialKeys: result.partial.length }
+              : {}),
             ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
           },
           'hook call',

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   CDS_PUBLIC_URL: z.url().optional(),
   FHIR_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   FHIR_MAX_PAGES: z.coerce.number().int().min(1).max(100).default(10),
+  FHIR_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   DEMO_FHIR: flag.optional(),
   CDS_DEMO_ISSUER: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -82,6 +83,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly fhirTimeoutMs: number;
   readonly fhirMaxPages: number;
+  /** `_count` sent with every fallback search, so that a typical patient fits in one page. */
+  readonly fhirPageSize: number;
   /** Serve the demo FHIR server with the fixture patients at /demo/fhir. Off in production unless asked for. */
   readonly demoFhir: boolean;
   /**
@@ -244,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: withoutTrailingSlashes(e.CDS_PUBLIC_URL ?? `http://${displayHost}:${e.PORT}`),
     fhirTimeoutMs: e.FHIR_TIMEOUT_MS,
     fhirMaxPages: e.FHIR_MAX_PAGES,
+    fhirPageSize: e.FHIR_PAGE_SIZE,
     demoFhir,
     demoIssuer: e.CDS_DEMO_ISSUER,
     logLevel: e.LOG_LEVEL,
