@@ -6,7 +6,7 @@
 import type { Bundle, MedicationRequest } from 'fhir/r4.js';
 import { z } from 'zod';
 import { isOfType, isResource } from '../fhir/resources.js';
-import { normalizePatientId } from '../fhir/resources.js';
+import { normalizePatientId, refersToOtherPatient, urnPatients } from '../fhir/resources.js';
 import { MAX_URL_CHARS, withoutTrailingSlashes } from '../fhir/url-guard.js';
 
 const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
@@ -139,11 +139,14 @@ export function parseHookRequest(body: unknown, expectedHook: HookRequest['hook'
   for (const [k, v] of Object.entries(r.context)) if (typeof v === 'string') contextTokens[k] = v;
   contextTokens.patientId = patientId;
   const draftOrders = ctx.medications ? prescribedBundle(ctx.medications, deviations) : ctx.draftOrders;
+  const draftUrns = urnPatients([draftOrders]);
   const draftMedicationRequests = (Array.isArray(draftOrders?.entry) ? draftOrders.entry : [])
     .map((e: unknown) =>
       typeof e === 'object' && e !== null ? (e as { resource?: unknown }).resource : undefined,
     )
-    .filter((res): res is MedicationRequest => isOfType(res, 'MedicationRequest'));
+    .filter((res): res is MedicationRequest => isOfType(res, 'MedicationRequest'))
+    // A draft whose subject names another patient is not this patient's order (compared by id, any form).
+    .filter((mr) => !refersToOtherPatient(mr.subject, patientId, draftUrns));
   return {
     hook: expectedHook,
     hookInstance: r.hookInstance,

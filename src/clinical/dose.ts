@@ -474,8 +474,10 @@ export function dailyDose(dosages: readonly Dosage[] | undefined, strength: Stre
   return { known: true, mgPerDay: Math.round(best.mgPerDay * 1000) / 1000, how, method: best.method };
 }
 
+// The number may not continue a longer one ("123456 mg" is not 23456 mg; "1,000 mg" is not 000 mg);
+// a leading decimal point is read as such (".25 mg" is 0.25 mg, never 25 mg).
 const STRENGTH_IN_TEXT =
-  /(\d{1,5}(?:\.\d{1,5})?)\s?(mg|mcg|µg|ug)\b(\s?\/\s?(?:\(24\.h\)|24\s?(?:hours?|hrs?|h)\b|hours?\b|hrs?\b|h\b|ml\b|d\b|day\b))?/gi;
+  /(?<![\d.,])(\d{1,5}(?:\.\d{1,5})?|\.\d{1,5})\s?(mg|mcg|µg|ug)\b(\s?\/\s?(?:\(24\.h\)|24\s?(?:hours?|hrs?|h)\b|hours?\b|hrs?\b|h\b|ml\b|d\b|day\b))?/gi;
 
 /**
  * Reads a single strength from free text such as "pramipexole 0.25 MG Oral

@@ -7,6 +7,7 @@
  * names. Codes marked [U] there (alprazolam IN 596, asenapine, the
  * oxycodone/naloxone ATC) are not encoded.
  */
+import { LRUCache } from 'lru-cache';
 import { MAX_PARSED_TEXT } from './dose.js';
 import { SYSTEM } from './terminology.js';
 
@@ -546,13 +547,10 @@ export function lookupText(text: string | undefined): Ingredient | undefined {
   const cacheable = text.length <= TEXT_CACHE_MAX_CHARS;
   if (cacheable) {
     const known = textMatches.get(text);
-    if (known !== undefined) return known ?? undefined;
+    if (known !== undefined) return known.ingredient;
   }
   const found = matchText(text.toLowerCase());
-  if (cacheable) {
-    if (textMatches.size >= TEXT_CACHE_MAX_ENTRIES) textMatches.clear();
-    textMatches.set(text, found ?? null);
-  }
+  if (cacheable) textMatches.set(text, { ingredient: found });
   return found;
 }
 
@@ -567,13 +565,14 @@ function matchText(lower: string): Ingredient | undefined {
   return undefined;
 }
 
+/** Texts longer than this are matched every time, never remembered. */
+const TEXT_CACHE_MAX_CHARS = 200;
+
 /**
  * Texts already matched (the same product texts recur in every renewal and
- * every call): a bounded memo of a pure function, emptied when full.
+ * every call): a bounded memo of a pure function, least recently used dropped first.
  */
-const textMatches = new Map<string, Ingredient | null>();
-const TEXT_CACHE_MAX_ENTRIES = 5000;
-const TEXT_CACHE_MAX_CHARS = 200;
+const textMatches = new LRUCache<string, { readonly ingredient: Ingredient | undefined }>({ max: 5000 });
 
 /** The ingredient record for an id; throws on a typo so that a misspelled id fails at start-up. */
 export function ingredient(id: string): Ingredient {

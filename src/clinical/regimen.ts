@@ -19,7 +19,10 @@ export interface CompletedInBaseline {
 
 /** The regimen before and after the draft orders. */
 export interface OrderRegimen {
-  /** Active / on-hold orders, active statements, and recent completed orders of the watched classes. */
+  /**
+   * Active / on-hold orders, recent completed orders of the watched classes, and active statements
+   * that do not restate one of those orders.
+   */
   readonly baseline: readonly MedicationFact[];
   /** The completed orders that are part of the baseline (the card names them). */
   readonly completed: readonly CompletedInBaseline[];
@@ -83,6 +86,14 @@ function supersedes(later: MedicationFact, earlier: MedicationFact): boolean {
   return a.length === 0 || b.length === 0 || overlap(a, b) !== undefined;
 }
 
+/** True when two records of the same drug describe one therapy: their times of day overlap or one is unstated. */
+function sameTherapy(a: MedicationFact, b: MedicationFact): boolean {
+  if (a.ingredient.id !== b.ingredient.id) return false;
+  const x = a.timeSlots ?? [];
+  const y = b.timeSlots ?? [];
+  return x.length === 0 || y.length === 0 || overlap(x, y) !== undefined;
+}
+
 /** How a draft replaces a baseline order, or undefined when it adds to it. */
 export function replacement(draft: MedicationFact, base: MedicationFact): string | undefined {
   if (draft.priorPrescriptions?.includes(base.reference))
@@ -109,7 +120,15 @@ export function orderRegimen(s: PatientSnapshot): OrderRegimen {
     if (history.some((later) => later.status !== 'draft' && supersedes(later, m))) continue;
     completed.push({ fact: m, why });
   }
-  const baseline = [...s.activeMedications, ...completed.map((c) => c.fact)];
+  const orders = [
+    ...s.activeMedications.filter((m) => m.resourceType === 'MedicationRequest'),
+    ...completed.map((c) => c.fact),
+  ];
+  // A reported medication that restates an order (same drug, same or unstated time) is the same therapy.
+  const statements = s.activeMedications.filter(
+    (m) => m.resourceType === 'MedicationStatement' && !orders.some((o) => sameTherapy(o, m)),
+  );
+  const baseline = [...orders, ...statements];
   const replaced = new Map<string, { by: DraftOrderFact; how: string }>();
   for (const draft of s.draftOrders) {
     for (const base of baseline) {

@@ -3,6 +3,7 @@
  * snapshot and the rules are pure and testable against a fixed clock.
  */
 import type { Observation } from 'fhir/r4.js';
+import { LRUCache } from 'lru-cache';
 
 /** Result statuses that count: only final, amended or corrected results (rule catalog). */
 const USABLE_RESULT_STATUS = new Set(['final', 'amended', 'corrected']);
@@ -17,17 +18,14 @@ export function parseFhirTime(value: string | undefined): number | undefined {
   if (typeof value !== 'string') return undefined;
   // The same date-times are read by several fact readers per call: a bounded memo of a pure function.
   const known = parsedTimes.get(value);
-  if (known !== undefined) return known ?? undefined;
-  const t = parseTime(value);
-  if (value.length <= 64) {
-    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
-    parsedTimes.set(value, t ?? null);
-  }
-  return t;
+  if (known !== undefined) return known.time;
+  const time = parseTime(value);
+  if (value.length <= 64) parsedTimes.set(value, { time });
+  return time;
 }
 
-const parsedTimes = new Map<string, number | null>();
-const PARSED_TIMES_MAX = 10_000;
+/** Date-times already parsed, the least recently used dropped first. */
+const parsedTimes = new LRUCache<string, { readonly time: number | undefined }>({ max: 10_000 });
 
 function parseTime(value: string): number | undefined {
   // A FHIR dateTime is at most 35 characters; anything much longer is not one (and is not run through a regex).

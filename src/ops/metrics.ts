@@ -104,6 +104,8 @@ export function createMetrics(): Metrics {
  * replay cache was full of unexpired ids, read from `refusals` at each scrape.
  */
 export function registerReplayCacheMetric(metrics: Metrics, refusals: () => number): void {
+  // Two apps sharing one registry (tests) register it once.
+  if (metrics.registry.getSingleMetric('cds_replay_cache_full_total')) return;
   let counted = 0;
   new Counter({
     name: 'cds_replay_cache_full_total',

@@ -165,6 +165,14 @@ function augmentationPlan(s: PatientSnapshot): {
 export const augmentationSuspected: Rule = {
   id: 'augmentation-suspected',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'an active agonist or levodopa and: an augmentation finding not recorded as absent, ≥ 2 dose increases in 12 months, a dose above the RLS maximum (2 agonists: summed > 0.5 mg pramipexole-eq.), a rising IRLS',
+    indicator: 'warning',
+    suggests:
+      'fitted: gabapentin 300 mg TID; titrate the one taken; or ER oxycodone (opioid gates); computed taper',
+    basis: 'IRLSSG 2016; AASM 2025',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const dopaminergic = s.activeMedications.filter(isDopaminergic);
@@ -227,6 +235,12 @@ export const augmentationSuspected: Rule = {
 export const dopamineAgonistReview: Rule = {
   id: 'dopamine-agonist-review',
   hooks: ['patient-view'],
+  about: {
+    firesWhen: 'an active pramipexole, ropinirole, rotigotine or levodopa, and no sign of augmentation',
+    indicator: 'info',
+    suggests: 'none',
+    basis: 'AASM 2025: conditional against standard use',
+  },
   evaluate(s, hook) {
     if (!s.rls) return undefined;
     const dopaminergic = s.activeMedications.filter(isDopaminergic);
@@ -309,6 +323,13 @@ function alpha2DeltaFit(
 export const dopamineAgonistDoseIncrease: Rule = {
   id: 'dopamine-agonist-dose-increase',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'resulting regimen above the baseline (agonists in pramipexole-eq., levodopa in mg): extra dose, higher renewal, patch step, switch; a second dopaminergic drug; an unreadable dose',
+    indicator: 'critical; warning when a dose could not be read',
+    suggests: 'delete the draft; gabapentin instead when no alpha-2-delta ligand is taken',
+    basis: 'IRLSSG 2016; AASM 2025',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const selected = selectedDrafts(s, isDopaminergic);
@@ -406,6 +427,13 @@ export const dopamineAgonistDoseIncrease: Rule = {
 export const dopamineAgonistNewStart: Rule = {
   id: 'dopamine-agonist-new-start',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'a draft agonist for a patient with no dopaminergic drug in the baseline (active, or completed in the last 90 days)',
+    indicator: 'info',
+    suggests: 'replace the draft with gabapentin (none when an alpha-2-delta ligand is taken)',
+    basis: 'AASM 2025: alpha-2-delta strong for, moderate',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drafts = selectedDrafts(s, isDopamineAgonist);
@@ -425,6 +453,13 @@ export const dopamineAgonistNewStart: Rule = {
 export const levodopaNewStart: Rule = {
   id: 'levodopa-new-start',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'a draft levodopa (carbidopa/levodopa) for a patient with no dopaminergic drug in the baseline',
+    indicator: 'warning; info when every draft is as needed',
+    suggests: 'replace the draft with gabapentin (none when as needed)',
+    basis: 'AASM 2025: levodopa conditional against',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drafts = selectedDrafts(s, isLevodopa);

@@ -10,7 +10,7 @@ import { NON_RLS_INDICATION_TEXT, RLS } from '../clinical/terminology.js';
 import { displayDate } from '../clinical/time.js';
 import { medication } from './describe.js';
 import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';
-import type { Finding, Hook, Indicator, Rule } from './types.js';
+import type { Finding, Hook, Indicator, Rule, RuleAbout } from './types.js';
 
 /**
  * True when the order states why it is given and none of the reasons is RLS
@@ -39,6 +39,8 @@ export function problemListIndication(
   const wanted = NON_RLS_INDICATION_TEXT[ingredientId] ?? [];
   for (const condition of s.problemList) {
     const text = condition.text.toLowerCase();
+    // A past condition ("history of", "former") is not a current indication.
+    if (/\bhistory of\b|\bformer\b/.test(text)) continue;
     const hit = wanted.find((w) => w.words.some((word) => text.includes(word)));
     if (hit) {
       return {
@@ -60,12 +62,14 @@ interface AvoidSpec {
   readonly applies?: (s: PatientSnapshot, hook: Hook) => boolean;
   /** A variant that overrides the others (valproate in pregnancy). */
   readonly strongVariant?: (s: PatientSnapshot) => string | undefined;
+  readonly about: RuleAbout;
 }
 
 function avoidRule(spec: AvoidSpec): Rule {
   return {
     id: spec.id,
     hooks: ['patient-view', 'order-select', 'order-sign'],
+    about: spec.about,
     evaluate(s, hook): Finding | undefined {
       if (!s.rls) return undefined;
       const found = inFocus(s, hook, isIngredient(...spec.ingredients));
@@ -140,6 +144,13 @@ const OTHER_RLS_THERAPY = ofClass(
 /** `avoid-cabergoline`: strong recommendation against; cardiac valvular fibrosis. */
 export const avoidCabergoline = avoidRule({
   id: 'avoid-cabergoline',
+  about: {
+    firesWhen: 'cabergoline drafted (or active at patient-view)',
+    indicator:
+      'critical at order time, warning at patient-view; info with hyperprolactinemia on the order or (no reasonCode) on the problem list; Parkinson disease does not lower it',
+    suggests: 'delete the draft (not marked recommended at info)',
+    basis: 'AASM 2025: strong against',
+  },
   ingredients: ['cabergoline'],
   draftIndicator: 'critical',
   activeIndicator: 'warning',
@@ -150,6 +161,13 @@ export const avoidCabergoline = avoidRule({
 /** `avoid-bupropion`: conditional recommendation against, moderate certainty. */
 export const avoidBupropion = avoidRule({
   id: 'avoid-bupropion',
+  about: {
+    firesWhen: 'bupropion drafted (or active)',
+    indicator:
+      'warning at order time, info at patient-view; info with depression or smoking cessation (reasonCode or problem list)',
+    suggests: 'delete the draft (not marked recommended at info)',
+    basis: 'AASM 2025: conditional against, moderate',
+  },
   ingredients: ['bupropion'],
   draftIndicator: 'warning',
   activeIndicator: 'info',
@@ -158,6 +176,12 @@ export const avoidBupropion = avoidRule({
 /** `avoid-carbamazepine`: conditional recommendation against, low certainty. */
 export const avoidCarbamazepine = avoidRule({
   id: 'avoid-carbamazepine',
+  about: {
+    firesWhen: 'carbamazepine drafted (or active)',
+    indicator: 'warning / info; info with epilepsy, bipolar disorder or trigeminal neuralgia',
+    suggests: 'delete the draft (not recommended at info)',
+    basis: 'AASM 2025: conditional against, low',
+  },
   ingredients: ['carbamazepine'],
   draftIndicator: 'warning',
   activeIndicator: 'info',
@@ -166,6 +190,13 @@ export const avoidCarbamazepine = avoidRule({
 /** `avoid-valproate`: conditional against, very low certainty; hepatotoxic and teratogenic (stronger in pregnancy). */
 export const avoidValproate = avoidRule({
   id: 'avoid-valproate',
+  about: {
+    firesWhen: 'valproate/divalproex drafted (or active)',
+    indicator:
+      'warning / info; info with epilepsy, bipolar disorder or migraine; **critical in pregnancy** (even with an indication)',
+    suggests: 'delete the draft (not recommended when an indication exists)',
+    basis: 'AASM 2025: conditional against, very low',
+  },
   ingredients: ['valproate'],
   draftIndicator: 'warning',
   activeIndicator: 'info',
@@ -175,6 +206,12 @@ export const avoidValproate = avoidRule({
 /** `avoid-clonazepam`: only as monotherapy (sedates, does not treat RLS or reduce PLMs). */
 export const avoidClonazepam = avoidRule({
   id: 'avoid-clonazepam',
+  about: {
+    firesWhen: 'clonazepam with no other RLS drug active or drafted',
+    indicator: 'warning / info; info with epilepsy, panic disorder or REM sleep behaviour disorder',
+    suggests: 'delete the draft (not recommended at info)',
+    basis: 'AASM 2025: conditional against, very low',
+  },
   ingredients: ['clonazepam'],
   draftIndicator: 'warning',
   activeIndicator: 'info',

@@ -35,6 +35,13 @@ function joined(words: readonly string[]): string {
 export const dataIncomplete: Rule = {
   id: DATA_INCOMPLETE,
   hooks: ['patient-view', 'order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'the problem list, the medication orders or the reported medications could be read only in part (page limit, data budget, timeout, a failed page) or not at all, and no other card of the answer already names that gap; fires for any patient, since the RLS diagnosis itself may be on the part not read',
+    indicator: 'info',
+    suggests: 'none',
+    basis: 'CDS Hooks 2.0: a service that cannot get the data it needs must not answer as if it had it',
+  },
   evaluate(s): Finding | undefined {
     const decisive = decisivePartial(s.partial);
     if (decisive.length === 0) return undefined;

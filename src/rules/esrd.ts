@@ -7,7 +7,7 @@ import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../clinical/thresholds.js';
 import { displayDate } from '../clinical/time.js';
 import { doseReading, medication } from './describe.js';
 import { inFocus, isIngredient, kind } from './focus.js';
-import type { Rule, SuggestionIntent } from './types.js';
+import type { Rule, RuleAbout, SuggestionIntent } from './types.js';
 
 /**
  * An ESRD rule on one drug: fires on the drafts (order time) or active orders
@@ -18,11 +18,13 @@ function esrdDrugRule(
   id: string,
   pick: (m: MedicationFact) => boolean,
   showDose: boolean,
+  about: RuleAbout,
   variantOf?: (found: readonly MedicationFact[]) => string | undefined,
 ): Rule {
   return {
     id,
     hooks: ['patient-view', 'order-select', 'order-sign'],
+    about,
     evaluate(s, hook) {
       if (!s.rls || !s.esrd) return undefined;
       const found = inFocus(s, hook, pick);
@@ -59,7 +61,12 @@ function esrdDrugRule(
 }
 
 /** `esrd-avoid-pregabalin`: ESRD and pregabalin (draft at order time, active at patient-view). */
-export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false);
+export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false, {
+  firesWhen: 'ESRD (or CKD 5 on dialysis) and pregabalin drafted (or active)',
+  indicator: 'warning',
+  suggests: 'replace with gabapentin 100 mg',
+  basis: 'AASM 2025 ESRD',
+});
 
 /**
  * `esrd-gabapentin-dose`: ESRD and gabapentin above 300 mg/day, the dose read
@@ -70,6 +77,13 @@ export const esrdGabapentinDose = esrdDrugRule(
   'esrd-gabapentin-dose',
   (m) => isIngredient('gabapentin')(m) && (!m.dose.known || m.dose.mgPerDay > ESRD_GABAPENTIN_MAX_MG_PER_DAY),
   true,
+  {
+    firesWhen:
+      'ESRD and gabapentin > 300 mg/day, the dose read from the sig when not structured; a dose that cannot be read fires too',
+    indicator: 'warning',
+    suggests: 'replace with gabapentin 100 mg',
+    basis: 'AASM 2025 ESRD: conditional for, very low',
+  },
   (found) => (found.every((m) => !m.dose.known) ? 'dose-unknown' : undefined),
 );
 
@@ -81,6 +95,13 @@ export const esrdAvoidGabapentinEnacarbil = esrdDrugRule(
   'esrd-avoid-gabapentin-enacarbil',
   isIngredient('gabapentin-enacarbil'),
   false,
+  {
+    firesWhen:
+      'ESRD (or CKD 5 on dialysis) and gabapentin enacarbil drafted (or active), by code or name (Horizant)',
+    indicator: 'warning',
+    suggests: 'replace with gabapentin 100 mg',
+    basis: 'gabapentin enacarbil label; AASM 2025 ESRD',
+  },
 );
 
 /** The ESRD rules, in catalog order. */

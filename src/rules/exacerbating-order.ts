@@ -14,6 +14,13 @@ import type { Rule } from './types.js';
 export const exacerbatingDrugOrder: Rule = {
   id: 'exacerbating-drug-order',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'a draft dopamine-antagonist antiemetic or antipsychotic, sedating antihistamine or serotonergic antidepressant, by code or name (brands and OTC included)',
+    indicator: 'warning (one card for all)',
+    suggests: 'delete each draft, not recommended',
+    basis: 'AASM 2025 good-practice statement; IRLSSG 2016',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drafts = selectedDrafts(s, EXACERBATING_DRUG);

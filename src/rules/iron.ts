@@ -107,6 +107,14 @@ function labsPredateIvIron(s: PatientSnapshot): boolean {
 export const ironStudiesDue: Rule = {
   id: 'iron-studies-due',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'no current ferritin or no current TSAT ({{labFreshnessMonths}} months; results drawn before an IV iron dose of the last {{labFreshnessMonths}} months are not current); silent when only such pre-infusion results exist or within {{ivIronRecheckWeeks}} weeks of a dose (`iron-recheck-after-infusion` speaks then)',
+    indicator: 'info',
+    suggests:
+      'order ferritin, iron, TIBC, TSAT (ServiceRequests; morning, fasting, {{ironHoldHours}} h off iron)',
+    basis: 'AASM 2025 good-practice statement',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     if (s.ferritin.latest && s.tsat.latest) return undefined;
@@ -125,6 +133,14 @@ export const ironStudiesDue: Rule = {
 export const ironNotOptimizedRule: Rule = {
   id: 'iron-not-optimized',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'not ESRD; current ferritin ≤ {{ferritinTarget}} ng/mL **or** TSAT < {{tsatTarget}} %; not within {{ivIronRecheckWeeks}} weeks of an IV iron dose',
+    indicator: 'warning',
+    suggests:
+      'IV ferric carboxymaltose {{fcmDoseMin}} mg; **at TSAT ≥ {{ivIronCeilingTsat}} % or ferritin ≥ {{ivIronCeilingFerritin}} ng/mL no IV iron draft**: the card says to rule out overload or inflammation and orders the iron panel',
+    basis: 'AASM 2025: strong for, moderate; IRLSSG 2018 upper bounds',
+  },
   evaluate(s) {
     if (!s.rls || s.esrd) return undefined;
     if (ironNotOptimized(s) !== true) return undefined;
@@ -146,6 +162,14 @@ export const ironNotOptimizedRule: Rule = {
 export const ironBorderline: Rule = {
   id: 'iron-borderline',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'not ESRD; {{ferritinTarget}} < ferritin ≤ {{ferritinBorderlineUpper}} ng/mL and TSAT ≥ {{tsatTarget}} %; not within {{ivIronRecheckWeeks}} weeks of an IV iron dose',
+    indicator: 'info',
+    suggests:
+      'IV ferric carboxymaltose (not marked recommended); iron panel instead at TSAT ≥ {{ivIronCeilingTsat}} %',
+    basis: 'AASM 2025 (100 ng/mL edge: secondary summaries)',
+  },
   evaluate(s) {
     if (!s.rls || s.esrd) return undefined;
     const ferritin = s.ferritin.latest?.value;
@@ -172,6 +196,13 @@ export const ironBorderline: Rule = {
 export const esrdIronNotOptimized: Rule = {
   id: 'esrd-iron-not-optimized',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'ESRD; ferritin < {{esrdFerritinBelow}} ng/mL **and** TSAT < {{esrdTsatBelow}} %; not within {{ivIronRecheckWeeks}} weeks of an IV iron dose',
+    indicator: 'warning',
+    suggests: 'IV iron sucrose (dose per dialysis protocol)',
+    basis: 'AASM 2025 ESRD: conditional for, moderate',
+  },
   evaluate(s) {
     if (!s.rls || !s.esrd) return undefined;
     const ferritin = s.ferritin.latest?.value;
@@ -203,6 +234,13 @@ export const esrdIronNotOptimized: Rule = {
 export const ironRecheckAfterInfusion: Rule = {
   id: 'iron-recheck-after-infusion',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'the latest IV iron dose (MedicationRequest, MedicationStatement or MedicationAdministration of any status but cancelled, entered in error, draft, not taken or not done; dated by administration, effective date or authoredOn) was {{ivIronRecheckWeeks}} weeks to {{labFreshnessMonths}} months ago and ferritin or TSAT has not been drawn since',
+    indicator: 'info',
+    suggests: 'order the iron panel; the card names the product and date of the dose',
+    basis: 'AASM 2025 iron statement; recheck from 6 weeks: catalog policy',
+  },
   evaluate(s) {
     if (!s.rls || !s.latestIvIron) return undefined;
     const dose = s.latestIvIron;

@@ -18,6 +18,13 @@ const RLS_THERAPY = ofClass('opioid', 'alpha2delta');
 export const reassessIrls: Rule = {
   id: 'reassess-irls',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'an active opioid or alpha-2-delta ligand, or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
+    indicator: 'info',
+    suggests: 'none',
+    basis: 'guideline summary: IRLS at 4-6 weeks',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const now = s.now.getTime();

@@ -59,6 +59,14 @@ function forRls(s: PatientSnapshot, opioids: readonly MedicationFact[]): Medicat
 export const opioidSafetyChecks: Rule = {
   id: 'opioid-safety-checks',
   hooks: ['patient-view', 'order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'an opioid drafted (or active) for RLS; checks: risk screen documented, no opioid use disorder (active or remitted), sleep apnea (any type) absent or treated, not pregnant ("involve obstetrics"), a laxative; respiratory monitoring is advice, not a check',
+    indicator:
+      '**critical** with opioid use disorder; warning if a check fails, else info; the summary names only the failed checks. Buprenorphine/methadone for OUD (OUD reasonCode, OUD on agonist therapy, or a renewal of the agonist the patient with OUD takes): info at order time, nothing at patient-view',
+    suggests: 'stool softener/laxative order when missing',
+    basis: 'AASM 2025; Silber 2018',
+  },
   evaluate(s, hook): Finding | undefined {
     if (!s.rls) return undefined;
     const opioids = inFocus(s, hook, OPIOID);
@@ -157,6 +165,13 @@ export const opioidSafetyChecks: Rule = {
 export const sedativeCombinationUntreatedOsa: Rule = {
   id: 'sedative-combination-untreated-osa',
   hooks: ['patient-view', 'order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'sleep apnea of any type without treatment, and an opioid together with an alpha-2-delta ligand or a benzodiazepine',
+    indicator: 'warning; **critical** when opioid, alpha-2-delta ligand and benzodiazepine are all present',
+    suggests: 'none (treat the apnea first)',
+    basis: 'AASM 2025',
+  },
   evaluate(s, hook) {
     if (!s.rls || !s.osa || s.osaTreatment) return undefined;
     const meds = activePlusDrafts(s, hook);
@@ -200,6 +215,14 @@ export function ironNotOptimizedFor(s: PatientSnapshot): boolean | undefined {
 export const opioidBeforeIron: Rule = {
   id: 'opioid-before-iron',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'a draft opioid for RLS (not OUD treatment) while iron is not optimized or unknown; **ESRD thresholds** (ferritin < 200 and TSAT < 20 %) for an ESRD patient',
+    indicator: 'warning',
+    suggests:
+      'IV iron (iron sucrose in ESRD), or iron studies when unknown or at the IV iron upper bounds; nothing within 6 weeks of an IV iron dose',
+    basis: 'AASM 2025',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drafts = forRls(s, selectedDrafts(s, OPIOID));
@@ -216,7 +239,9 @@ export const opioidBeforeIron: Rule = {
       : status === undefined || ceiling.length > 0
         ? [{ kind: 'order-iron-studies' }]
         : [{ kind: s.esrd ? 'order-iron-sucrose' : 'order-ferric-carboxymaltose' }];
-    const variant = status === undefined ? 'iron-unknown' : s.esrd ? 'esrd' : undefined;
+    const predates = !!(s.ferritin.beforeIvIron ?? s.tsat.beforeIvIron);
+    const variant =
+      status === undefined ? (predates ? 'after-iv-iron' : 'iron-unknown') : s.esrd ? 'esrd' : undefined;
     return {
       ruleId: 'opioid-before-iron',
       indicator: 'warning',
@@ -224,6 +249,7 @@ export const opioidBeforeIron: Rule = {
         drug: drafts[0]?.ingredient.display ?? 'the opioid',
         ferritin: labShort(s.ferritin.latest),
         tsat: labShort(s.tsat.latest),
+        ivIronDate: s.latestIvIron ? displayDate(s.latestIvIron.date) : 'unknown',
       },
       evidence: [
         ...drafts.map((d) => `draft order: ${medication(d)}`),
@@ -282,6 +308,14 @@ export function isOpioidNaive(s: PatientSnapshot): { naive: boolean; lines: stri
 export const opioidDoseAboveStart: Rule = {
   id: 'opioid-dose-above-start',
   hooks: ['order-select', 'order-sign'],
+  about: {
+    firesWhen:
+      'a draft oxycodone (ER, IR or oxycodone-naloxone, by oxycodone mg/day) or methadone for RLS above 10 mg/day (or with a dose that cannot be read) for an opioid-naive patient: no opioid active and none ordered or reported in the last 90 days',
+    indicator: 'warning',
+    suggests:
+      'replace the draft with the starting dose (ER oxycodone 10 mg at bedtime, methadone 5 mg daily); not offered when an opioid gate applies',
+    basis: 'AASM 2025; Silber 2018',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drafts = forRls(

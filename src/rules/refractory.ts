@@ -61,6 +61,14 @@ export function hasExacerbatingFactor(s: PatientSnapshot): boolean {
 export const refractoryNextStep: Rule = {
   id: 'refractory-next-step',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'an adequate alpha-2-delta trial (gabapentin ≥ 1800, pregabalin ≥ 300, gabapentin enacarbil ≥ 600 mg/day) or a dopaminergic course (agonist or levodopa), current or past; iron optimized; no active opioid; RLS not in remission; latest IRLS of 6 months ≥ 11 (≤ 10 is mild: no card; none: the card says control could not be judged); `augmentation-suspected` does not fire; no drug that worsens RLS and no untreated sleep apnea',
+    indicator: 'info',
+    suggests:
+      'ER oxycodone 10 mg at bedtime, **only when no opioid gate applies**; with a gate (opioid use disorder active or remitted, pregnancy) no order: the card names the gate and offers peroneal nerve stimulation and specialist review',
+    basis: 'AASM 2025: conditional for, moderate (opioids; nerve stimulation)',
+  },
   evaluate(s, hook): Finding | undefined {
     if (!s.rls || s.rlsInRemission) return undefined;
     const trials = adequateAlpha2DeltaTrials(s.medicationHistory);
@@ -113,6 +121,13 @@ export const refractoryNextStep: Rule = {
 export const exacerbatingFactors: Rule = {
   id: 'exacerbating-factors',
   hooks: ['patient-view'],
+  about: {
+    firesWhen:
+      'an active antidepressant, sedating antihistamine or dopamine antagonist (by code or by name, brands included); or sleep apnea of **any type** without treatment on record',
+    indicator: 'info',
+    suggests: 'review / deprescribe',
+    basis: 'AASM 2025 good-practice statement; IRLSSG 2016',
+  },
   evaluate(s) {
     if (!s.rls) return undefined;
     const drugs = exacerbatingDrugs(s);

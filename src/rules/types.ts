@@ -60,9 +60,25 @@ export interface Finding {
   readonly taper?: { readonly drug: string; readonly steps: readonly TaperStep[] };
 }
 
-/** A clinical rule: a stable id, the hooks it runs on, and a pure evaluation. */
+/**
+ * A rule in words, for the generated rule reference (`docs/rules.md`). Text may quote the
+ * thresholds by their card-template placeholders (`{{ferritinTarget}}`), so it never restates a number.
+ */
+export interface RuleAbout {
+  /** When it fires: the data it needs, its thresholds, and what keeps it silent. */
+  readonly firesWhen: string;
+  /** How loud the card is, and what makes it louder or quieter. */
+  readonly indicator: string;
+  /** What the card offers to do. */
+  readonly suggests: string;
+  /** The guideline statement it rests on, with its strength and certainty. */
+  readonly basis: string;
+}
+
+/** A clinical rule: a stable id, the hooks it runs on, what it is for, and a pure evaluation. */
 export interface Rule {
   readonly id: string;
   readonly hooks: readonly Hook[];
+  readonly about?: RuleAbout;
   readonly evaluate: (snapshot: PatientSnapshot, hook: Hook) => Finding | undefined;
 }

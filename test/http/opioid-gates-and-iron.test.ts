@@ -117,6 +117,13 @@ describe('opioid safety checks and the starting dose', () => {
     expect(order?.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(10);
   });
 
+  test('a text-only ER oxycodone 20 mg every 12 hours is read as 40 mg/day from the product text and the sig', async () => {
+    const cards = await cardsOf(
+      'a-text-only-er-oxycodone-20-mg-every-12-hours-is-above-the-start--order-select.json',
+    );
+    expect(card(cards, 'opioid-dose-above-start').summary).toMatch(/40 mg\/day ordered/);
+  });
+
   test('with remitted opioid use disorder the checks are critical, name the disorder, and no starting-dose order is offered', async () => {
     const cards = await cardsOf(
       'oxycodone-for-rls-with-remitted-opioid-use-disorder-is-critical--order-select.json',
@@ -168,6 +175,16 @@ describe('iron after an infusion and the IV iron upper bounds', () => {
       'ServiceRequest',
       'ServiceRequest',
     ]);
+  });
+
+  test('an opioid ordered 24 days after an infusion is told to wait for the recheck, with no iron order offered', async () => {
+    const cards = await cardsOf(
+      'an-opioid-within-6-weeks-of-an-infusion-waits-for-the-iron-recheck--order-sign.json',
+    );
+    const iron = card(cards, 'opioid-before-iron');
+    expect(iron.summary).toMatch(/the iron results predate the IV iron dose of 2026-10-08/);
+    expect(iron.suggestions ?? []).toEqual([]);
+    expect(iron.detail).toMatch(/under 6 weeks ago, so no more iron is suggested/);
   });
 
   test('TSAT exactly 45 % gets the iron panel instead of IV iron, and the card says to rule out overload', async () => {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { PREFETCH_QUERIES } from '../../src/cds-hooks/prefetch-catalog.js';
 import { testApp } from '../helpers/app.js';
 
 const app = testApp();
@@ -8,14 +9,8 @@ function body(overrides: Record<string, unknown> = {}): Record<string, unknown> 
     hook: 'patient-view',
     hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
     context: { userId: 'Practitioner/1', patientId: 'p1' },
-    prefetch: {
-      patient: null,
-      conditions: null,
-      ironStudies: null,
-      irlsScores: null,
-      medicationRequests: null,
-      medicationStatements: null,
-    },
+    // Every key of the prefetch catalog, sent as null (the EHR could not fetch it).
+    prefetch: Object.fromEntries(Object.keys(PREFETCH_QUERIES).map((key) => [key, null])),
     ...overrides,
   };
 }

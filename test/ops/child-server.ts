@@ -1,11 +1,31 @@
 /**
- * The service as a real process (`node --import tsx src/server.ts`), for the
- * tests that need signals and exit codes. Logs are JSON lines on stdout.
+ * The service as a real process (`node dist/server.js`, built once by the
+ * system tier's global set-up), for the tests that need signals and exit
+ * codes. Logs are JSON lines on stdout.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The project root (the child's working directory). */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The compiled entry point of a program under src/, e.g. `distEntry('cli/report')`. */
+export function distEntry(program: string): string {
+  return fileURLToPath(new URL(`../../dist/${program}.js`, import.meta.url));
+}
+
+/** The compiled server. */
+export const SERVER_ENTRY = distEntry('server');
+
+/** Runs the server to its end with exactly `env` (plus PATH); for start-up refusals. */
+export function runServiceSync(env: Record<string, string>, timeoutMs = 30_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [SERVER_ENTRY], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+}
 
 /** A running service process. */
 export interface ServiceProcess {
@@ -19,7 +39,7 @@ export interface ServiceProcess {
 
 /** Starts the service on a free loopback port and waits until it listens. */
 export async function startService(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

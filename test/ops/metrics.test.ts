@@ -1,6 +1,6 @@
 /**
  * /metrics after one hook call (with one FHIR fallback request) and one
- * feedback entry: the five families of the issue with their labels, the
+ * feedback entry: the five core families with their labels, the
  * default process metrics, and nothing else of ours beyond store failures.
  */
 import request from 'supertest';

@@ -6,13 +6,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { summaryTable } from '../../src/admin/summary.js';
 import { openStore } from '../../src/store/open.js';
 import { NO_CLIENT } from '../../src/store/types.js';
+import { ROOT, distEntry } from './child-server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
 test('the table has one row per rule with every count, the rate and the reasons', () => {
@@ -57,7 +56,7 @@ describe('the report command', () => {
   const env: NodeJS.ProcessEnv = { ...process.env, CDS_DATA_DIR: dir, NODE_ENV: 'test' };
   delete env.DATABASE_URL;
   const report = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/cli/report.ts', ...args], { cwd: ROOT, env });
+    run(process.execPath, [distEntry('cli/report'), ...args], { cwd: ROOT, env });
 
   beforeAll(async () => {
     const store = await openStore({ dataDir: dir, databasePoolMax: 1 });

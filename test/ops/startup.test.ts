@@ -4,13 +4,12 @@
  * that names the problem (and no password).
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import { newSigner, standardClients, writeClientsFile } from '../security/helpers.js';
+import { ROOT, SERVER_ENTRY, runServiceSync } from './child-server.js';
 
 function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -46,3 +45,51 @@ test('an unreachable PostgreSQL stops start-up with exit code 1 instead of servi
   expect(stderr).toContain('ECONNREFUSED');
   expect(stderr).not.toContain('pa55word');
 }, 30_000);
+
+describe('the server process in production', () => {
+  let clientsFile: string;
+  beforeAll(async () => {
+    const signer = await newSigner('ES384');
+    clientsFile = writeClientsFile(standardClients([signer], signer));
+  });
+
+  test('without CDS_CLIENTS_FILE it exits 1 with that message and does not listen', () => {
+    const run = runServiceSync({ NODE_ENV: 'production', PORT: '0' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/CDS_CLIENTS_FILE: required in production/);
+    expect(run.stdout).not.toMatch(/listening/);
+  });
+
+  test('without CDS_PATIENT_KEY_SECRET it refuses to start', () => {
+    const run = runServiceSync({ NODE_ENV: 'production', PORT: '0', CDS_CLIENTS_FILE: writeClientsFile([]) });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/CDS_PATIENT_KEY_SECRET: required in production/);
+    expect(run.stdout).not.toMatch(/listening/);
+  }, 40_000);
+
+  test('with CDS_DEMO_ISSUER it exits 1 naming the variable and does not listen', () => {
+    const run = runServiceSync({
+      NODE_ENV: 'production',
+      PORT: '0',
+      CDS_CLIENTS_FILE: clientsFile,
+      CDS_DEMO_ISSUER: 'true',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/CDS_DEMO_ISSUER: not allowed in production/);
+    expect(run.stdout).not.toMatch(/listening/);
+  });
+
+  test('with DEMO_FHIR=true it exits 1 naming the variable and does not listen', () => {
+    const run = runServiceSync({
+      NODE_ENV: 'production',
+      PORT: '0',
+      CDS_CLIENTS_FILE: writeClientsFile([
+        { iss: 'https://ehr.example', jwksUrl: 'https://ehr.example/jwks', fhirServers: [] },
+      ]),
+      DEMO_FHIR: 'true',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/DEMO_FHIR: not allowed in production/);
+    expect(run.stdout).not.toMatch(/listening/);
+  });
+});

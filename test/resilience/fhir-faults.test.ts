@@ -25,7 +25,7 @@ import {
   status,
 } from './misbehaving-fhir.js';
 
-const TIMEOUT_MS = 500;
+const TIMEOUT_MS = 2000;
 /** Allowance on top of the FHIR timeout for the rest of the call (on a busy CI machine). */
 const MARGIN_MS = 1500;
 const MAX_PAGES = 4;

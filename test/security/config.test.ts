@@ -4,31 +4,15 @@
  * are explicit in production, and without a clients file (outside
  * production) authentication is off and the start-up log says so.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseClients } from '../../src/auth/clients.js';
 import { authFromConfig } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { LogCapture, newSigner } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 describe('production start-up', () => {
   test('loadConfig refuses NODE_ENV=production without CDS_CLIENTS_FILE, naming the variable', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CDS_CLIENTS_FILE: required in production/);
-  });
-
-  test('the server process exits 1 with that message and does not listen', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/CDS_CLIENTS_FILE: required in production/);
-    expect(run.stdout).not.toMatch(/listening/);
   });
 
   test('a clients file that cannot be read stops start-up with the path named', () => {

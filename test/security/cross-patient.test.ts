@@ -4,9 +4,10 @@
  * (`Patient/other/_history/3`), or a `urn:uuid:` resolved within the
  * Bundle. The patient has RLS and no iron studies (so "iron studies due");
  * the other patient's low ferritin would turn that into "iron not optimized".
+ * A draft order whose subject is another patient is not this patient's order.
  */
 import { readFileSync } from 'node:fs';
-import type { Bundle, Observation, Patient } from 'fhir/r4.js';
+import type { Bundle, MedicationRequest, Observation, Patient } from 'fhir/r4.js';
 import request from 'supertest';
 import type { Card } from '../../src/cds-hooks/types.js';
 import { patientIdOf, refersToOtherPatient } from '../../src/fhir/resources.js';
@@ -131,4 +132,34 @@ describe('via the FHIR fallback', () => {
       await fhir.close();
     }
   });
+});
+
+describe('draft orders', () => {
+  const NAME = 'oxycodone-untreated-osa--order-select.json';
+
+  async function orderSelect(subject: string | undefined): Promise<string[]> {
+    const body = JSON.parse(readFileSync(`${FIXTURES_DIR}requests/${NAME}`, 'utf8')) as {
+      context: { draftOrders: Bundle<MedicationRequest> };
+    };
+    for (const entry of body.context.draftOrders.entry ?? []) {
+      const draft = entry.resource as MedicationRequest;
+      if (subject === undefined) delete (draft as Partial<MedicationRequest>).subject;
+      else draft.subject = { reference: subject };
+    }
+    const res = await request(app).post('/cds-services/rls-order-select').send(body);
+    expect(res.status).toBe(200);
+    return ruleIds((res.body as { cards: Card[] }).cards);
+  }
+
+  test('(control) the patient’s own draft opioid, referenced as a versioned reference or not at all, gets the opioid card', async () => {
+    expect(await orderSelect('Patient/rls-osa-untreated/_history/2')).toContain('opioid-safety-checks');
+    expect(await orderSelect(undefined)).toContain('opioid-safety-checks');
+  });
+
+  test.each(FOREIGN)(
+    'a draft opioid whose subject is another patient (%s) is not this patient’s order',
+    async (_form, subject) => {
+      expect(await orderSelect(subject)).not.toContain('opioid-safety-checks');
+    },
+  );
 });

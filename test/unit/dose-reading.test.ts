@@ -175,6 +175,31 @@ describe('step 2: product strength times the count and frequency in the sig text
   });
 });
 
+describe('a strength in text is never read from part of a longer number', () => {
+  test('"pramipexole .25 mg tablet" is 0.25 mg, not 25 mg', () => {
+    expect(strengthFromText('pramipexole .25 mg tablet')).toEqual({ mg: 0.25, basis: 'unit' });
+  });
+
+  test('"gabapentin 123456 mg" is not read as 23456 mg (no strength at all)', () => {
+    expect(strengthFromText('gabapentin 123456 mg capsule')).toBeUndefined();
+  });
+
+  test('"gabapentin 1,000 mg" is not read as 0 mg (no strength at all)', () => {
+    expect(strengthFromText('gabapentin 1,000 mg tablet')).toBeUndefined();
+  });
+
+  test('a text-only "Mirapex .5 mg tablet, one tablet at bedtime" is 0.5 mg/day, not 5 mg/day', () => {
+    const fact = fromMedicationRequest(
+      order({
+        medicationCodeableConcept: { text: 'Mirapex .5 mg tablet' },
+        dosageInstruction: [{ text: 'one tablet at bedtime' }],
+      }),
+      () => undefined,
+    );
+    expect(fact?.dose).toMatchObject({ known: true, mgPerDay: 0.5 });
+  });
+});
+
 describe('step 3: otherwise unknown, with the reason', () => {
   test('"take as directed" with a tablet product is an unknown dose', () => {
     const dose = doseOf(

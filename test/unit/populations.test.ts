@@ -7,6 +7,7 @@ import {
   sedativeCombinationUntreatedOsa,
 } from '../../src/rules/opioid.js';
 import { refractoryNextStep } from '../../src/rules/refractory.js';
+import { avoidBupropion, avoidClonazepam } from '../../src/rules/avoid.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
 
@@ -272,5 +273,42 @@ describe('refractory-next-step v2', () => {
         'patient-view',
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('non-RLS indications read from the problem list', () => {
+  const bupropion = order('b1', '993541', 'Wellbutrin XL 150 mg', { status: 'draft' });
+
+  test('bupropion with nicotine dependence on the list is info, with the indication named', () => {
+    const s = snap([RLS, condition('F17.210', 'Nicotine dependence, cigarettes, uncomplicated')], {
+      drafts: [bupropion],
+    });
+    const f = avoidBupropion.evaluate(s, 'order-sign');
+    expect(f?.indicator).toBe('info');
+    expect(f?.values.indication).toBe('smoking cessation');
+    expect(f?.suggestions).toEqual([expect.objectContaining({ kind: 'delete-draft', recommended: false })]);
+  });
+
+  test('a personal history of nicotine dependence is not a current indication: bupropion stays a warning', () => {
+    const s = snap([RLS, condition('Z87.891', 'Personal history of nicotine dependence')], {
+      drafts: [bupropion],
+    });
+    expect(avoidBupropion.evaluate(s, 'order-sign')?.indicator).toBe('warning');
+  });
+
+  test('a resolved depression is not an indication', () => {
+    const s = snap(
+      [RLS, condition('F32.9', 'Major depressive disorder, single episode', { clinical: 'resolved' })],
+      {
+        drafts: [bupropion],
+      },
+    );
+    expect(avoidBupropion.evaluate(s, 'order-sign')?.indicator).toBe('warning');
+  });
+
+  test('clonazepam with REM sleep behavior disorder on the list is info', () => {
+    const clonazepam = order('c2', '197527', 'clonazepam 0.5 mg tablet', { status: 'draft' });
+    const s = snap([RLS, condition('G47.52', 'REM sleep behavior disorder')], { drafts: [clonazepam] });
+    expect(avoidClonazepam.evaluate(s, 'order-sign')?.indicator).toBe('info');
   });
 });

@@ -171,3 +171,29 @@ describe('the resulting regimen', () => {
     expect(regimen.resulting.map((m) => m.reference)).toEqual(['MedicationRequest/draft']);
   });
 });
+
+test('a reported medication that restates the active order is not counted twice', () => {
+  const snapshot = buildSnapshot(
+    {
+      patientId: 'p1',
+      conditions: [],
+      observations: [],
+      medicationRequests: [order('rx', { authoredOn: '2026-10-01', dosageInstruction: atBedtime })],
+      medicationStatements: [
+        {
+          resourceType: 'MedicationStatement',
+          id: 'reported',
+          status: 'active',
+          subject: { reference: 'Patient/p1' },
+          medicationCodeableConcept: { text: 'Mirapex 0.25 mg' },
+          dosage: [{ text: '1 tablet nightly' }],
+        },
+      ],
+      medications: new Map(),
+      unavailable: [],
+    },
+    NOW,
+    { medicationRequests: [] },
+  );
+  expect(orderRegimen(snapshot).baseline.map((m) => m.reference)).toEqual(['MedicationRequest/rx']);
+});

@@ -1,6 +1,6 @@
 /**
  * A tiny element builder. Text is always set as text nodes, never as HTML:
- * the only HTML the page inserts is sanitised card markdown (safe-html.ts).
+ * the only HTML the page inserts is sanitised card markdown (sanitize.ts, DOMPurify).
  */
 
 type Child = Node | string | number | null | undefined | false;

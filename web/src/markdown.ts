@@ -3,7 +3,7 @@
  * text (never parsed), links keep only http(s) and mailto destinations and
  * open in a new tab, and images are not loaded (shown as a link with their
  * alt text, so a card cannot make the page fetch anything). The output is
- * then passed through the DOM allow-list in safe-html.ts before it is shown.
+ * then passed through the DOMPurify allow-list in sanitize.ts before it is shown.
  * Pure (no DOM): unit-tested in node.
  */
 import { Marked } from 'marked';

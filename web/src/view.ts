@@ -24,7 +24,7 @@ import { age, ago, day, ms, num } from './format.js';
 import type { Exchange } from './http.js';
 import { markdownToHtml, safeUrl } from './markdown.js';
 import { FREQUENCIES, INDICATIONS, describeResource, referenceOf } from './orders.js';
-import { sanitizedFragment } from './safe-html.js';
+import { sanitizedFragment } from './sanitize.js';
 
 const HOOK_TITLES: Readonly<Record<HookName, string>> = {
   'patient-view': 'Chart opened',
