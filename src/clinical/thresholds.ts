@@ -220,3 +220,9 @@ export const COMPLETED_ORDER_CURRENT_DAYS = 90;
 
 /** When a completed order states its supply, it counts until the supply ends plus this many days. */
 export const SUPPLY_GRACE_DAYS = 7;
+
+/**
+ * IRLS total from which RLS is severe (bands 21-30 severe, 31-40 very severe; [S], terminology notes
+ * §4f). In severe augmentation the guideline summary goes straight to an opioid.
+ */
+export const IRLS_SEVERE_AT_LEAST = 21;

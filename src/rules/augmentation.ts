@@ -16,12 +16,14 @@ import {
   ADEQUATE_ALPHA2DELTA_MG_PER_DAY,
   AUGMENTATION_DOSE_INCREASES,
   GABAPENTIN_TARGET_MG_PER_DAY,
+  IRLS_RECENT_MONTHS,
+  IRLS_SEVERE_AT_LEAST,
   RLS_MAX_DAILY_DOSE_MG,
   TAPER_STEP_PRAMIPEXOLE_EQ_MG,
 } from '../clinical/thresholds.js';
 import { displayDate, monthsBefore } from '../clinical/time.js';
 import { type CompletedInBaseline, type OrderRegimen, orderRegimen, totalOf } from '../clinical/regimen.js';
-import type { DraftOrderFact } from '../clinical/snapshot.js';
+import type { DraftOrderFact, ScoreFact } from '../clinical/snapshot.js';
 import { doseReading, medication, num } from './describe.js';
 import { selectedDrafts } from './focus.js';
 import { gateLines, gateNames, opioidGates } from './gates.js';
@@ -98,6 +100,13 @@ export function augmentationSigns(s: PatientSnapshot): string[] {
   return signs;
 }
 
+/** The latest IRLS score of the last 6 months, if any. */
+function recentIrls(s: PatientSnapshot): ScoreFact | undefined {
+  const since = monthsBefore(s.now, IRLS_RECENT_MONTHS).getTime();
+  const latest = s.irlsScores[s.irlsScores.length - 1];
+  return latest && latest.time >= since ? latest : undefined;
+}
+
 /** What to add before tapering, fitted to what the patient already takes (rule catalog v2). */
 function augmentationPlan(s: PatientSnapshot): {
   variant?: string;
@@ -106,8 +115,23 @@ function augmentationPlan(s: PatientSnapshot): {
   suggestions: SuggestionIntent[];
 } {
   const a2d = s.activeMedications.filter((m) => m.classes.includes('alpha2delta'));
-  if (a2d.length === 0)
-    return { values: {}, lines: [], suggestions: [{ kind: 'gabapentin-instead', esrd: !!s.esrd }] };
+  const gabapentin: SuggestionIntent = { kind: 'gabapentin-instead', esrd: !!s.esrd };
+  if (a2d.length === 0) {
+    // Severe augmentation: the guideline summary goes straight to an opioid (when no gate applies).
+    const latest = recentIrls(s);
+    const gates = opioidGates(s);
+    const onOpioid = s.activeMedications.some((m) => m.classes.includes('opioid'));
+    if (latest && latest.value >= IRLS_SEVERE_AT_LEAST && !s.esrd && !onOpioid && gates.length === 0)
+      return {
+        variant: 'severe',
+        values: { irls: String(latest.value) },
+        lines: [
+          `IRLS ${latest.value} on ${displayDate(latest.effective)} (severe: ${IRLS_SEVERE_AT_LEAST} or more): an opioid may come first`,
+        ],
+        suggestions: [{ kind: 'order-oxycodone-er' }, gabapentin],
+      };
+    return { values: {}, lines: [], suggestions: [gabapentin] };
+  }
   const partner = a2d
     .map(
       (m) => `${m.ingredient.display} ${m.dose.known ? `${num(m.dose.mgPerDay)} mg/day` : '(dose unknown)'}`,

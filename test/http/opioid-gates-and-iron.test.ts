@@ -6,7 +6,7 @@ import { allFixtureRequests } from '../../src/demo/requests.js';
 import type { Card } from '../../src/cds-hooks/types.js';
 
 // Content checks on the catalog v2 safety cases of the case table (the case table itself checks which
-// cards come back): what each card offers, and what it says, for the patients of the reported defects.
+// cards come back): what each card offers, and what it says, for the opioid-gate and iron patients.
 const requests = allFixtureRequests(fixtureStore(), loadCases(`${FIXTURES_DIR}cases.yaml`));
 const app = testApp();
 const SERVICE: Record<string, string> = {

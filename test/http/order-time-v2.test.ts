@@ -205,6 +205,15 @@ describe('augmentation suggestion fits what the patient already takes', () => {
     expect(c.suggestions?.map((x) => x.label)).toEqual(['Add gabapentin first: 300 mg three times a day']);
   });
 
+  test('severe augmentation (IRLS 22) on no alpha-2-delta ligand offers an opioid first, and gabapentin', async () => {
+    const c = await card('rls-irls-rising--patient-view.json', 'augmentation-suspected');
+    expect(c.summary).toContain('(IRLS 22)');
+    expect(c.suggestions?.map((x) => x.label)).toEqual([
+      'Add extended-release oxycodone 10 mg at bedtime (after the opioid safety checks)',
+      'Add gabapentin first: 300 mg three times a day',
+    ]);
+  });
+
   test('augmentation on levodopa is recognised and the card says no taper schedule is computed for it', async () => {
     const c = await card('rls-levodopa-augmentation--patient-view.json', 'augmentation-suspected');
     expect(c.detail).toContain('active: Sinemet 25/100 tablet: 100 mg/day');
