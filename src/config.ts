@@ -91,6 +91,12 @@ const SETTINGS = {
     'FHIR fallback',
     'pages followed at most per query; beyond it the data is used and flagged as partial',
   ),
+  fhirPageSize: setting(
+    'FHIR_PAGE_SIZE',
+    int(1, 1000).default(100),
+    'FHIR fallback',
+    '`_count` sent with every fallback search, so that a typical patient fits in one page',
+  ),
   demoFhir: setting(
     'DEMO_FHIR',
     flag.optional(),

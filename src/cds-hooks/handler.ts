@@ -7,9 +7,18 @@ import { renderCard } from '../cards/render.js';
 import type { CardTemplate } from '../cards/templates.js';
 import { normalizeFhirBase } from '../auth/clients.js';
 import type { FhirRequestEvent } from '../fhir/client.js';
-import { type MissingData, type PartialKey, type WantedKey, draftResources, gather } from '../fhir/gather.js';
+import {
+  type MissingData,
+  PARTIAL_TEXT,
+  type PartialKey,
+  type WantedKey,
+  draftResources,
+  gather,
+} from '../fhir/gather.js';
+import { PREFETCH_QUERIES } from '../protocol/prefetch-catalog.js';
 import { ByteBudget } from '../fhir/limited-dispatcher.js';
 import { evaluate } from '../rules/index.js';
+import { namePartialReads } from '../rules/reads.js';
 import type { Finding } from '../rules/types.js';
 import type { Card } from '../protocol/types.js';
 import type { HookRequest } from './request.js';
@@ -22,6 +31,8 @@ export interface HandlerDeps {
   readonly baseUrl: string;
   readonly fhirTimeoutMs: number;
   readonly fhirMaxPages: number;
+  /** `_count` sent with fallback searches. */
+  readonly fhirPageSize?: number;
   /** Largest FHIR response body read (bytes). */
   readonly fhirMaxResponseBytes?: number;
   /** Bytes all FHIR responses of one call may add up to. */
@@ -86,15 +97,31 @@ export async function handleHook(
       : undefined,
     draftResources: draftResources(request.draftOrders),
     ...(request.draftOrders ? { draftBundle: request.draftOrders } : {}),
+    ...(deps.fhirPageSize ? { searchCount: deps.fhirPageSize } : {}),
   });
   if (!result.ok) return { kind: 'missing-data', missing: result.missing, fhirRequests: result.fhirRequests };
 
-  const snapshot = buildSnapshot(result.data, deps.now(), {
+  const partial = [
+    ...result.partial.map((p) => ({
+      key: p.key,
+      // The same line gather puts in `unavailable`, so that a card never names the gap twice.
+      text: `${PREFETCH_QUERIES[p.key].description}: ${PARTIAL_TEXT[p.reason]}`,
+    })),
+    // An optional key that could not be read at all is not read in full either.
+    ...wanted
+      .map((w) => ({ key: w.key, text: `${w.query.description} could not be obtained` }))
+      .filter((p) => result.data.unavailable.includes(p.text)),
+  ];
+  const snapshot = buildSnapshot({ ...result.data, partial }, deps.now(), {
     medicationRequests: request.draftMedicationRequests,
     ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
   });
   // A deprecated hook runs the rules of the hook that replaced it (medication-prescribe: every order is selected).
-  const findings = evaluate(snapshot, service.rules, (ruleId) => deps.onRuleError?.(ruleId));
+  // A key read only in part is named on every card whose rule reads it; data-incomplete stands alone.
+  const findings = namePartialReads(
+    evaluate(snapshot, service.rules, (ruleId) => deps.onRuleError?.(ruleId)),
+    snapshot.partial,
+  );
   const cards = findings.map((finding) => {
     const template = deps.templates.get(finding.ruleId);
     if (!template) throw new Error(`no card template for rule ${finding.ruleId}`);

@@ -158,6 +158,7 @@ export function cdsHooksRouter(deps: CdsHooksDeps): Router {
           baseUrl: config.publicUrl,
           fhirTimeoutMs: config.fhirTimeoutMs,
           fhirMaxPages: config.fhirMaxPages,
+          fhirPageSize: config.fhirPageSize,
           fhirMaxResponseBytes: config.fhirMaxResponseBytes,
           fhirCallMaxBytes: config.fhirCallMaxBytes,
           now,
@@ -190,6 +191,7 @@ export function cdsHooksRouter(deps: CdsHooksDeps): Router {
         }
         const client = clientOf(res);
         const answeredAt = now();
+        for (const p of result.partial) ops.metrics.partialKeys.inc({ key: p.key, reason: p.reason });
         const split = await applySuppression(
           {
             cards: result.cards,
@@ -215,7 +217,9 @@ export function cdsHooksRouter(deps: CdsHooksDeps): Router {
             ...(split.held.length > 0 ? { suppressed: cardsByRule(heldRules) } : {}),
             ...(showEveryCard ? { suppression: 'disabled by the request' } : {}),
             fhirRequests: result.fhirRequests,
-            ...(result.partial.length > 0 ? { partial: result.partial } : {}),
+            ...(result.partial.length > 0
+              ? { partial: result.partial, partialKeys: result.partial.length }
+              : {}),
             ...(request.deviations.length > 0 ? { deviations: request.deviations } : {}),
           },
           'hook call',

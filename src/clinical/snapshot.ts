@@ -72,6 +72,14 @@ export interface PatientData {
   readonly medications: ReadonlyMap<string, Medication>;
   /** Data that could not be obtained (optional prefetch keys), named for the cards. */
   readonly unavailable: readonly string[];
+  /** Queries read only in part (page limit, byte budget, a later page failed). */
+  readonly partial?: readonly PartialRead[];
+}
+
+/** A query read only in part: its prefetch key, and the line cards show about it. */
+export interface PartialRead {
+  readonly key: string;
+  readonly text: string;
 }
 
 /** A draft order under review at order-select / order-sign. */
@@ -172,6 +180,8 @@ export interface PatientSnapshot {
   readonly problemList: readonly ProblemFact[];
   readonly draftOrders: readonly DraftOrderFact[];
   readonly unavailable: readonly string[];
+  /** Queries read only in part (see {@link PartialRead}); empty when everything was read. */
+  readonly partial: readonly PartialRead[];
 }
 
 /** The draft orders of an order hook: the Bundle and, for order-select, the selected references. */
@@ -602,5 +612,6 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     problemList: records.problemList,
     draftOrders,
     unavailable: [...data.unavailable, ...new Set(skipped)],
+    partial: data.partial ?? [],
   };
 }

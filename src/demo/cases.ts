@@ -7,8 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { PREFETCH_QUERIES, type PrefetchKey } from '../protocol/prefetch-catalog.js';
 
 const hook = z.enum(['patient-view', 'order-select', 'order-sign']);
+
+const PREFETCH_KEYS = Object.keys(PREFETCH_QUERIES) as [PrefetchKey, ...PrefetchKey[]];
 
 const draftId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/);
 
@@ -45,6 +48,13 @@ export const CaseSchema = z
     /** Optional: the indicator of each expected card, in the same order. */
     indicators: z.array(z.enum(['info', 'warning', 'critical'])).optional(),
     boundaryFor: z.array(z.string()).optional(),
+    /**
+     * Prefetch keys the EHR sent only the first page of (the Bundle carries a `next` link and the
+     * request no fhirServer): the key is read in part.
+     */
+    partial: z.array(z.enum(PREFETCH_KEYS)).optional(),
+    /** The cards through the FHIR fallback, when they differ (the fallback reads every page). */
+    fallbackCards: z.array(z.string()).optional(),
     note: z.string().optional(),
   })
   .strict();

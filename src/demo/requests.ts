@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, MedicationRequest } from 'fhir/r4.js';
 import { SYSTEM } from '../knowledge/terminology.js';
+import { PREFETCH_QUERIES, type PrefetchKey } from '../protocol/prefetch-catalog.js';
 import { renderTemplate } from '../cds-hooks/request.js';
 import { type ServiceDefinition, SERVICES, prefetchOf } from '../cds-hooks/services.js';
 import type { FhirStore } from './fhir-store.js';
@@ -134,6 +135,21 @@ export function orderRequest(
   };
 }
 
+/** The request with the given prefetch Bundles marked as a first page (a `next` link to the rest). */
+function firstPageOnly(body: Record<string, unknown>, keys: readonly PrefetchKey[]): Record<string, unknown> {
+  const prefetch = { ...(body.prefetch as Record<string, unknown>) };
+  for (const key of keys) {
+    const bundle = prefetch[key] as Bundle | undefined;
+    if (!bundle || bundle.resourceType !== 'Bundle') throw new Error(`partial: no prefetch Bundle ${key}`);
+    const type = PREFETCH_QUERIES[key].resourceType;
+    prefetch[key] = {
+      ...bundle,
+      link: [{ relation: 'next', url: `https://ehr.example.org/fhir/${type}?page=2` }],
+    };
+  }
+  return { ...body, prefetch };
+}
+
 /** Every ready request, by file name: one per case and hook of the case table. */
 export function allFixtureRequests(
   store: FhirStore,
@@ -155,10 +171,11 @@ export function allFixtureRequests(
           }),
     );
     for (const hook of c.hooks) {
-      out[`${c.name}--${hook}.json`] =
+      const body =
         hook === 'patient-view'
           ? patientViewRequest(store, c.patient)
           : orderRequest(store, hook, c.patient, drafts, hook === 'order-select' ? c.selections : undefined);
+      out[`${c.name}--${hook}.json`] = c.partial ? firstPageOnly(body, c.partial) : body;
     }
   }
   return out;

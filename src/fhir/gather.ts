@@ -84,6 +84,14 @@ export interface GatherInput {
   readonly draftResources?: readonly FhirResource[];
   /** The draftOrders Bundle itself (its `urn:uuid:` fullUrls resolve subject references). */
   readonly draftBundle?: Bundle;
+  /** `_count` added to every search sent to the FHIR server (unless the query names one). */
+  readonly searchCount?: number;
+}
+
+/** A search URL with `_count` added, unless it already has one. */
+export function withCount(url: string, count: number | undefined): string {
+  if (count === undefined || /[?&]_count=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}_count=${count}`;
 }
 
 /** Thrown for a prefetch value that is not JSON a FHIR client could send (400). */
@@ -171,7 +179,7 @@ function readableMedicationRef(ref: string, fhir: FhirAccess): string | undefine
 }
 
 /** How a partial key is described in `unavailable` (and so on the cards that need it). */
-const PARTIAL_TEXT: Readonly<Record<PartialReason, string>> = {
+export const PARTIAL_TEXT: Readonly<Record<PartialReason, string>> = {
   'page-limit': 'only the first pages of the results were read',
   'repeated-link': 'only part of the results could be read',
   'foreign-link':
@@ -210,7 +218,11 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
         const outcome: FetchOutcome =
           p.kind === 'have' && p.next
             ? await runQuery(fhir, p.next, 'search', true)
-            : await runQuery(fhir, w.url, w.query.interaction);
+            : await runQuery(
+                fhir,
+                w.query.interaction === 'search' ? withCount(w.url, input.searchCount) : w.url,
+                w.query.interaction,
+              );
         fhirRequests += outcome.requests;
         if (!outcome.ok)
           return { w, reason: `${p.kind === 'fetch' ? p.why : 'next page'}; FHIR server: ${outcome.reason}` };

@@ -21,6 +21,8 @@ export interface Metrics {
   readonly fhirRequests: Counter<'outcome'>;
   /** Fallback request duration, label outcome. */
   readonly fhirDuration: Histogram<'outcome'>;
+  /** Prefetch keys read only in part in hook calls, labels key and reason. */
+  readonly partialKeys: Counter<'key' | 'reason'>;
   /** Feedback entries recorded (duplicates excluded), labels rule and outcome. */
   readonly feedback: Counter<'rule' | 'outcome'>;
   /** Failed store operations and dropped card-log entries, labels operation and reason. */
@@ -74,6 +76,12 @@ export function createMetrics(): Metrics {
       help: 'Duration of HTTP requests to EHR FHIR servers.',
       labelNames: ['outcome'],
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    partialKeys: new Counter({
+      name: 'cds_partial_keys_total',
+      help: 'Prefetch keys read only in part in hook calls (page limit, data budget, a later page failed).',
+      labelNames: ['key', 'reason'],
       registers,
     }),
     feedback: new Counter({

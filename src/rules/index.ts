@@ -5,6 +5,7 @@
 import type { PatientSnapshot } from '../clinical/snapshot.js';
 import { AUGMENTATION_RULES } from './augmentation.js';
 import { AVOID_RULES } from './avoid.js';
+import { dataIncomplete } from './data-incomplete.js';
 import { ESRD_RULES } from './esrd.js';
 import { EXACERBATING_ORDER_RULES } from './exacerbating-order.js';
 import { IRON_RULES } from './iron.js';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...ESRD_RULES,
   ...EXACERBATING_ORDER_RULES,
   ...MONITORING_RULES,
+  dataIncomplete,
 ];
 
 const SEVERITY: Readonly<Record<Indicator, number>> = { critical: 0, warning: 1, info: 2 };

@@ -50,6 +50,19 @@ export function ironNotOptimized(s: PatientSnapshot): boolean | undefined {
   return false;
 }
 
+/**
+ * Iron optimized in the sense of the guideline summary's definition of
+ * refractory RLS: current ferritin above 75 ng/mL **and** TSAT above 20 %
+ * (strictly). A TSAT of exactly 20 % is not "not optimized" (no IV iron card:
+ * IV iron is for TSAT below 20 %), but it is not above 20 % either, so RLS is
+ * not called refractory on it.
+ */
+export function ironOptimizedForRefractory(s: PatientSnapshot): boolean {
+  if (ironNotOptimized(s) !== false) return false;
+  const tsat = s.tsat.latest?.value;
+  return tsat !== undefined && tsat > TSAT_OPTIMIZED_AT_LEAST_PCT;
+}
+
 /** Days since the latest IV iron dose, when there is one. */
 export function daysSinceIvIron(s: PatientSnapshot): number | undefined {
   return s.latestIvIron ? daysBetween(s.latestIvIron.time, s.now.getTime()) : undefined;

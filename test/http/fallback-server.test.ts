@@ -23,7 +23,7 @@ beforeAll(async () => {
     requests.push({ path: req.url, auth: req.get('authorization') });
     next();
   });
-  fhir.use('/fhir', demoFhirRouter(store, { pageSize: 3, requiredToken: TOKEN }));
+  fhir.use('/fhir', demoFhirRouter(store, { pageSize: 3, maxPageSize: 3, requiredToken: TOKEN }));
   server = fhir.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   fhirBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;

@@ -51,6 +51,7 @@ test('after one hook call /metrics shows the five families with their labels, an
     'cds_fhir_request_duration_seconds',
     'cds_fhir_requests_total',
     'cds_hook_duration_seconds',
+    'cds_partial_keys_total',
     'cds_store_failures_total',
   ]);
 });
