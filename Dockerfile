@@ -40,7 +40,6 @@ COPY --chown=root:root package.json ./
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root cards ./cards
-COPY --chown=root:root fhir-fixtures/patients ./fhir-fixtures/patients
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

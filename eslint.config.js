@@ -7,7 +7,7 @@ import regexp from 'eslint-plugin-regexp';
  * The floors of src/, enforced: each folder may import only the folders below it. From the ground up:
  * knowledge (clinical facts) -> protocol (CDS Hooks words) -> clinical (FHIR to facts) -> rules -> fhir, cards
  * -> the orchestrator (cds-hooks) and the shell (auth, ops, store, admin, app). The demo is reached only from
- * app.ts and server.ts. Folders are siblings, so an import of another floor is always `../<folder>/...`.
+ * app.ts and server.ts, through src/demo/index.ts. Folders are siblings, so an import of another floor is always `../<folder>/...`.
  */
 const FOLDERS = [
   'knowledge',
@@ -46,6 +46,22 @@ const LAYERS = [
             {
               group: ['../demo/*', './demo/*'],
               message: 'The demo is reached only from app.ts and server.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/app.ts', 'src/server.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['./demo/*', '!./demo/index.js'],
+              message: 'The demo has one door: src/demo/index.ts (loadDemo, mountDemo).',
             },
           ],
         },

@@ -4,8 +4,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadStore } from '../src/demo/fhir-store.js';
-import { loadCases } from '../src/demo/cases.js';
-import { allFixtureRequests } from '../src/demo/requests.js';
+import { loadCases } from './fixtures/cases.js';
+import { allFixtureRequests } from './fixtures/requests.js';
 
 const root = fileURLToPath(new URL('../fhir-fixtures/', import.meta.url));
 const store = loadStore(`${root}patients`);

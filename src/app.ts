@@ -11,10 +11,7 @@ import { outcome } from './protocol/errors.js';
 import { adminRouter } from './admin/router.js';
 import { cdsHooksRouter } from './cds-hooks/routes.js';
 import type { Config } from './config.js';
-import { demoFhirRouter } from './demo/fhir-server.js';
-import type { FhirStore } from './demo/fhir-store.js';
-import type { DemoIssuer } from './demo/issuer.js';
-import { simulatorRouter } from './demo/simulator/router.js';
+import { type DemoIssuer, type FhirStore, mountDemo } from './demo/index.js';
 import type { Logger } from './logger.js';
 import { readinessHandler } from './ops/health.js';
 import { type Operations, createOperations } from './ops/operations.js';
@@ -132,7 +129,12 @@ export function createApp(deps: AppDeps): Express {
       }),
     );
 
-  const demo = config.demoFhir && deps.demoStore !== undefined;
+  const demo = mountDemo(app, config, {
+    now,
+    ...(deps.demoStore ? { store: deps.demoStore } : {}),
+    ...(deps.demoIssuer ? { issuer: deps.demoIssuer } : {}),
+    ...(deps.simulatorAssetsDir ? { assetsDir: deps.simulatorAssetsDir } : {}),
+  });
   app.get('/', (req, res) => {
     // A browser goes to the EHR simulator; API clients get the JSON index.
     if (demo && req.accepts(['json', 'html']) === 'html') {
@@ -147,20 +149,6 @@ export function createApp(deps: AppDeps): Express {
         : {}),
     });
   });
-
-  if (config.demoFhir && deps.demoStore) {
-    app.use('/demo/fhir', demoFhirRouter(deps.demoStore));
-    app.use(
-      '/demo',
-      simulatorRouter({
-        fhirServer: `${config.publicUrl}/demo/fhir`,
-        publicUrl: config.publicUrl,
-        now,
-        ...(deps.demoIssuer ? { issuer: deps.demoIssuer } : {}),
-        ...(deps.simulatorAssetsDir ? { assetsDir: deps.simulatorAssetsDir } : {}),
-      }),
-    );
-  }
 
   app.use(
     cdsHooksRouter({

@@ -3,14 +3,11 @@
  * graceful shutdown.
  */
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { authFromConfig } from './auth/index.js';
 import { DEFAULT_CARDS_DIR, loadTemplates } from './cards/templates.js';
 import { checkProductionSecrets, loadConfig } from './config.js';
-import { loadStore } from './demo/fhir-store.js';
-import { createDemoIssuer } from './demo/issuer.js';
-import { daysSinceAnchor } from './demo/rebase.js';
+import { loadDemo } from './demo/index.js';
 import { createLogger } from './logger.js';
 import { prettyDestination } from './ops/log-format.js';
 import { errorSummary, createOperations } from './ops/operations.js';
@@ -19,8 +16,6 @@ import { gracefulShutdown } from './ops/shutdown.js';
 import { RULES } from './rules/index.js';
 import { describeStore, openStore } from './store/open.js';
 import { startRetention } from './store/retention.js';
-
-const FIXTURE_PATIENTS = fileURLToPath(new URL('../fhir-fixtures/patients/', import.meta.url));
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -33,9 +28,8 @@ async function main(): Promise<void> {
     config.cardsDir ?? DEFAULT_CARDS_DIR,
     RULES.map((r) => r.id),
   );
-  const demoStore = config.demoFhir ? loadStore(FIXTURE_PATIENTS, daysSinceAnchor(new Date())) : undefined;
   // The demo issuer's key is generated here and lives in memory only (loadConfig refuses it in production).
-  const demoIssuer = config.demoIssuer ? await createDemoIssuer(config) : undefined;
+  const { store: demoStore, issuer: demoIssuer } = await loadDemo(config);
   const auth = authFromConfig(config, logger, undefined, demoIssuer ? [demoIssuer.client] : []);
   if (demoIssuer)
     logger.warn(

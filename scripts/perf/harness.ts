@@ -14,7 +14,7 @@ import type { Bundle } from 'fhir/r4.js';
 import { type CryptoKey, SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { storeOf } from '../../src/demo/fhir-store.js';
-import { draftOrder, orderRequest, patientViewRequest } from '../../src/demo/requests.js';
+import { draftOrder, orderRequest, patientViewRequest } from '../fixtures/requests.js';
 import { BENCH_PATIENT_ID, benchPatient } from './patient.js';
 
 /** The repository root. */

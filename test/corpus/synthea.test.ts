@@ -6,7 +6,7 @@ import { describeShared } from '../helpers/shared.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
 import { rlsCondition } from '../helpers/fhir.js';
 import { storeOf } from '../../src/demo/fhir-store.js';
-import { patientViewRequest } from '../../src/demo/requests.js';
+import { patientViewRequest } from '../../scripts/fixtures/requests.js';
 import { isResource } from '../../src/fhir/resources.js';
 import type { Card } from '../../src/protocol/types.js';
 

@@ -8,9 +8,9 @@ import { SHARED_DIR, describeShared } from '../helpers/shared.js';
 import { BASE_URL, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
 import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems, ruleIds } from '../helpers/cards.js';
-import { loadCases } from '../../src/demo/cases.js';
+import { loadCases } from '../../scripts/fixtures/cases.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
-import { allFixtureRequests } from '../../src/demo/requests.js';
+import { allFixtureRequests } from '../../scripts/fixtures/requests.js';
 import { RULES } from '../../src/rules/index.js';
 import type { Card } from '../../src/protocol/types.js';
 

@@ -6,7 +6,7 @@ import { BASE_URL, fixtureStore, testApp } from '../helpers/app.js';
 import { viaFallback } from '../helpers/fhir.js';
 import { cardProblems } from '../helpers/cards.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
-import { patientViewRequest } from '../../src/demo/requests.js';
+import { patientViewRequest } from '../../scripts/fixtures/requests.js';
 import type { Card } from '../../src/protocol/types.js';
 
 // fhir-kit-client calls Node's fetch; this test uses a real FHIR server on loopback that pages

@@ -2,7 +2,7 @@ import type { MedicationRequest } from 'fhir/r4.js';
 import request from 'supertest';
 import { BASE_URL, fixtureStore, testApp } from '../helpers/app.js';
 import { cardProblems } from '../helpers/cards.js';
-import { draftOrder, orderRequest, patientViewRequest } from '../../src/demo/requests.js';
+import { draftOrder, orderRequest, patientViewRequest } from '../../scripts/fixtures/requests.js';
 import type { Card } from '../../src/protocol/types.js';
 
 const app = testApp();

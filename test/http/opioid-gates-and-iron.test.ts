@@ -1,8 +1,8 @@
 import type { FhirResource, MedicationRequest } from 'fhir/r4.js';
 import request from 'supertest';
 import { FIXTURES_DIR, fixtureStore, testApp } from '../helpers/app.js';
-import { loadCases } from '../../src/demo/cases.js';
-import { allFixtureRequests } from '../../src/demo/requests.js';
+import { loadCases } from '../../scripts/fixtures/cases.js';
+import { allFixtureRequests } from '../../scripts/fixtures/requests.js';
 import type { Card } from '../../src/protocol/types.js';
 
 // Content checks on the catalog v2 safety cases of the case table (the case table itself checks which

@@ -20,7 +20,7 @@ import { RULES } from '../../src/rules/index.js';
 import { RULE_READS, readsOf } from '../../src/rules/reads.js';
 import { type DemoFhirOptions, demoFhirRouter } from '../../src/demo/fhir-server.js';
 import { storeOf } from '../../src/demo/fhir-store.js';
-import { prefetchFor } from '../../src/demo/requests.js';
+import { prefetchFor } from '../../scripts/fixtures/requests.js';
 import { isResource } from '../../src/fhir/resources.js';
 import { fixtureStore } from '../helpers/app.js';
 import { ruleIds } from '../helpers/cards.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { buildWeb } from '../../scripts/build-web.js';
-import { draftOrder, orderRequest, patientViewRequest } from '../../src/demo/requests.js';
+import { draftOrder, orderRequest, patientViewRequest } from '../../scripts/fixtures/requests.js';
 import type { FactsView, OrderableView } from '../../src/demo/simulator/api-types.js';
 import { BASE_URL, fixtureStore, testApp } from '../helpers/app.js';
 

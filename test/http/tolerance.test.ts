@@ -8,7 +8,12 @@
 import type { MedicationRequest } from 'fhir/r4.js';
 import request from 'supertest';
 import type { Card } from '../../src/protocol/types.js';
-import { draftOrder, orderRequest, patientViewRequest, prefetchFor } from '../../src/demo/requests.js';
+import {
+  draftOrder,
+  orderRequest,
+  patientViewRequest,
+  prefetchFor,
+} from '../../scripts/fixtures/requests.js';
 import { fixtureStore } from '../helpers/app.js';
 import { ruleIds } from '../helpers/cards.js';
 import { harness } from '../ops/harness.js';

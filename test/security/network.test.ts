@@ -8,7 +8,7 @@
 import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { patientViewRequest } from '../../src/demo/requests.js';
+import { patientViewRequest } from '../../scripts/fixtures/requests.js';
 import { queryStore } from '../../src/demo/search.js';
 import { fixtureStore, testApp } from '../helpers/app.js';
 import {
