@@ -385,7 +385,7 @@ function corsOrigins(value: string | undefined, production: boolean): '*' | stri
 export function checkProductionSecrets(config: Config): void {
   if (config.production && !config.patientKeySecret) {
     throw new Error(
-      'invalid configuration:\n- CDS_PATIENT_KEY_SECRET: required in production (NODE_ENV=production): at least 32 random characters, the key of the HMACs that stand for patient ids in the card log; the same on every replica; see the README, "Alert fatigue: suppression"',
+      'invalid configuration:\n- CDS_PATIENT_KEY_SECRET: required in production (NODE_ENV=production): at least 32 random characters, the key of the HMACs that stand for patient ids in the card log; the same on every replica; see docs/operations.md, "Alert fatigue: suppression"',
     );
   }
 }
@@ -401,7 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = v.nodeEnv === 'production';
   if (production && !v.clientsFile) {
     throw new Error(
-      'invalid configuration:\n- CDS_CLIENTS_FILE: required in production (NODE_ENV=production): the JSON file of the EHR clients allowed to call this service; see the README, "Security"',
+      'invalid configuration:\n- CDS_CLIENTS_FILE: required in production (NODE_ENV=production): the JSON file of the EHR clients allowed to call this service; see docs/security.md',
     );
   }
   if (production && v.demoFhir === true) {

@@ -22,7 +22,7 @@ export const SYSTEM = {
    * Local code system for RLS assessment scores. No LOINC code exists for the
    * IRLS total score (terminology notes §1, [U] not found), so the service
    * defines its own. The URI is a fixed UUID URN: stable across deployments,
-   * owned by nobody else. EHRs map their flowsheet rows to it (see README).
+   * owned by nobody else. EHRs map their flowsheet rows to it (see docs/clinical.md).
    */
   rlsScores: 'urn:uuid:5b0d7c52-3a8e-4f43-9d6b-2f1c7c0e6a41',
 } as const;
