@@ -2,11 +2,11 @@
  * One service call, straight through: gather FHIR data → snapshot → rules →
  * cards. No HTTP here: the route turns the outcome into a response.
  */
-import { buildSnapshot } from '../clinical/snapshot.js';
+import { type PatientSnapshot, buildSnapshot } from '../clinical/snapshot.js';
 import { renderCard } from '../cards/render.js';
 import type { CardTemplate } from '../cards/templates.js';
 import { normalizeFhirBase } from '../auth/clients.js';
-import type { FhirRequestEvent } from '../fhir/client.js';
+import type { FhirAccess, FhirRequestEvent } from '../fhir/client.js';
 import {
   type MissingData,
   PARTIAL_TEXT,
@@ -72,34 +72,47 @@ export function wantedKeys(service: ServiceDefinition, request: HookRequest): Wa
   }));
 }
 
-/** Handles one validated hook request for one service. */
-export async function handleHook(
+/** What the rules of one call run on, or the required data that could not be obtained. */
+export type SnapshotOutcome =
+  | {
+      readonly ok: true;
+      readonly snapshot: PatientSnapshot;
+      /** Keys gathered only in part, and why. */
+      readonly partial: readonly PartialKey[];
+      readonly fhirRequests: number;
+    }
+  | { readonly ok: false; readonly missing: readonly MissingData[]; readonly fhirRequests: number };
+
+/** Where the data of one call may come from besides its prefetch, and the clock. */
+export interface SnapshotDeps {
+  readonly now: Date;
+  /** The EHR's FHIR server for what prefetch lacks; without it only the prefetch is read. */
+  readonly fhir?: FhirAccess;
+  /** `_count` asked of FHIR searches. */
+  readonly searchCount?: number;
+}
+
+/**
+ * The one pipeline from a validated request to the patient snapshot: the service's prefetch keys,
+ * gathered (prefetch first, then the FHIR server when there is one), then read into facts. The hook
+ * handler and the EHR simulator's "what the service sees" both use it.
+ */
+export async function snapshotFor(
   service: ServiceDefinition,
   request: HookRequest,
-  deps: HandlerDeps,
-): Promise<HandlerOutcome> {
+  deps: SnapshotDeps,
+): Promise<SnapshotOutcome> {
   const wanted = wantedKeys(service, request);
   const result = await gather({
     patientId: request.patientId,
     wanted,
     prefetch: request.prefetch,
-    fhir: request.fhirServer
-      ? {
-          // The WHATWG-normalized form that was checked against the allow-list.
-          baseUrl: normalizeFhirBase(request.fhirServer),
-          ...(request.accessToken ? { accessToken: request.accessToken } : {}),
-          timeoutMs: deps.fhirTimeoutMs,
-          maxPages: deps.fhirMaxPages,
-          ...(deps.fhirMaxResponseBytes ? { maxResponseBytes: deps.fhirMaxResponseBytes } : {}),
-          ...(deps.fhirCallMaxBytes ? { budget: new ByteBudget(deps.fhirCallMaxBytes) } : {}),
-          ...(deps.onFhirRequest ? { onRequest: deps.onFhirRequest } : {}),
-        }
-      : undefined,
+    fhir: deps.fhir,
     draftResources: draftResources(request.draftOrders),
     ...(request.draftOrders ? { draftBundle: request.draftOrders } : {}),
-    ...(deps.fhirPageSize ? { searchCount: deps.fhirPageSize } : {}),
+    ...(deps.searchCount ? { searchCount: deps.searchCount } : {}),
   });
-  if (!result.ok) return { kind: 'missing-data', missing: result.missing, fhirRequests: result.fhirRequests };
+  if (!result.ok) return { ok: false, missing: result.missing, fhirRequests: result.fhirRequests };
 
   const partial = [
     ...result.partial.map((p) => ({
@@ -112,10 +125,39 @@ export async function handleHook(
       .map((w) => ({ key: w.key, text: `${w.query.description} could not be obtained` }))
       .filter((p) => result.data.unavailable.includes(p.text)),
   ];
-  const snapshot = buildSnapshot({ ...result.data, partial }, deps.now(), {
+  const snapshot = buildSnapshot({ ...result.data, partial }, deps.now, {
     medicationRequests: request.draftMedicationRequests,
     ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
   });
+  return { ok: true, snapshot, partial: result.partial, fhirRequests: result.fhirRequests };
+}
+
+/** Handles one validated hook request for one service. */
+export async function handleHook(
+  service: ServiceDefinition,
+  request: HookRequest,
+  deps: HandlerDeps,
+): Promise<HandlerOutcome> {
+  const result = await snapshotFor(service, request, {
+    now: deps.now(),
+    ...(request.fhirServer
+      ? {
+          fhir: {
+            // The WHATWG-normalized form that was checked against the allow-list.
+            baseUrl: normalizeFhirBase(request.fhirServer),
+            ...(request.accessToken ? { accessToken: request.accessToken } : {}),
+            timeoutMs: deps.fhirTimeoutMs,
+            maxPages: deps.fhirMaxPages,
+            ...(deps.fhirMaxResponseBytes ? { maxResponseBytes: deps.fhirMaxResponseBytes } : {}),
+            ...(deps.fhirCallMaxBytes ? { budget: new ByteBudget(deps.fhirCallMaxBytes) } : {}),
+            ...(deps.onFhirRequest ? { onRequest: deps.onFhirRequest } : {}),
+          },
+        }
+      : {}),
+    ...(deps.fhirPageSize ? { searchCount: deps.fhirPageSize } : {}),
+  });
+  if (!result.ok) return { kind: 'missing-data', missing: result.missing, fhirRequests: result.fhirRequests };
+  const { snapshot } = result;
   // A deprecated hook runs the rules of the hook that replaced it (medication-prescribe: every order is selected).
   // A key read only in part is named on every card whose rule reads it; data-incomplete stands alone.
   const findings = namePartialReads(

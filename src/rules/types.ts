@@ -74,6 +74,6 @@ export interface RuleAbout {
 export interface Rule {
   readonly id: string;
   readonly hooks: readonly Hook[];
-  readonly about?: RuleAbout;
+  readonly about: RuleAbout;
   readonly evaluate: (snapshot: PatientSnapshot, hook: Hook) => Finding | undefined;
 }

@@ -5,11 +5,9 @@
  */
 import type { LabFinding, LabValue } from '../../clinical/labs.js';
 import type { MedicationFact } from '../../clinical/medications.js';
-import { buildSnapshot } from '../../clinical/snapshot.js';
-import { wantedKeys } from '../../cds-hooks/handler.js';
+import { snapshotFor } from '../../cds-hooks/handler.js';
 import type { HookRequest } from '../../cds-hooks/request.js';
 import { SERVICES } from '../../cds-hooks/services.js';
-import { draftResources, gather } from '../../fhir/gather.js';
 import type { FactsView, LabFindingView, LabView, MedicationView } from './api-types.js';
 
 function lab(v: LabValue): LabView {
@@ -50,13 +48,8 @@ function medication(m: MedicationFact & { selected?: boolean }): MedicationView 
 export async function factsFor(request: HookRequest, now: Date): Promise<FactsView> {
   const service = SERVICES.find((s) => s.hook === request.hook);
   if (!service) throw new Error(`no service for hook ${request.hook}`);
-  const result = await gather({
-    patientId: request.patientId,
-    wanted: wantedKeys(service, request),
-    prefetch: request.prefetch,
-    fhir: undefined,
-    draftResources: draftResources(request.draftOrders),
-  });
+  // The same pipeline as the hook call, on the request's prefetch alone (no FHIR server).
+  const result = await snapshotFor(service, request, { now });
   const base = { patientId: request.patientId, hook: request.hook, now: now.toISOString() };
   if (!result.ok) {
     return {
@@ -73,10 +66,7 @@ export async function factsFor(request: HookRequest, now: Date): Promise<FactsVi
       missing: result.missing.map((m) => `${m.description}: ${m.reason}`),
     };
   }
-  const s = buildSnapshot(result.data, now, {
-    medicationRequests: request.draftMedicationRequests,
-    ...(request.hook === 'order-select' && request.selections ? { selections: request.selections } : {}),
-  });
+  const s = result.snapshot;
   const named = [
     ['Restless legs syndrome', s.rls],
     ['End-stage renal disease', s.esrd],
