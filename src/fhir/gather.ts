@@ -239,20 +239,11 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
   const missing: MissingData[] = [];
   const unavailable: string[] = [];
   const partial: PartialKey[] = [];
-  const collected: Record<PrefetchKey, FhirResource[]> = {
-    patient: [],
-    conditions: [],
-    ironStudies: [],
-    rlsAssessments: [],
-    medicationRequests: [],
-    medicationStatements: [],
-    medicationAdministrations: [],
-    procedures: [],
-    deviceUseStatements: [],
-  };
+  // What each wanted key returned, whatever keys the service asks for.
+  const collected = new Map<PrefetchKey, FhirResource[]>();
   for (const o of outcomes) {
     if (o.resources) {
-      collected[o.w.key] = o.resources;
+      collected.set(o.w.key, o.resources);
       if (o.partial) {
         partial.push({ key: o.w.key, reason: o.partial });
         unavailable.push(`${o.w.query.description}: ${PARTIAL_TEXT[o.partial]}`);
@@ -279,7 +270,7 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     ...(input.draftBundle ? [input.draftBundle] : []),
   ]);
   const mine = (r: FhirResource): boolean => !refersToOtherPatient(subjectOf(r), patientId, urns);
-  const all = Object.values(collected).flat().filter(mine);
+  const all = [...collected.values()].flat().filter(mine);
 
   const medications = indexMedications(Object.values(prefetchValues), [
     ...all,
@@ -316,7 +307,7 @@ export async function gather(input: GatherInput): Promise<GatherResult> {
     }
   }
 
-  const patient = collected.patient.find(
+  const patient = (collected.get('patient') ?? []).find(
     (r): r is Patient => r.resourceType === 'Patient' && (!r.id || r.id === patientId),
   );
   const data: PatientData = {
