@@ -8,12 +8,12 @@
  *
  * Skipped without Chromium on a developer machine, failing in CI (CI=true).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
@@ -25,30 +25,11 @@ import { memoryStore } from '../../src/store/open.js';
 import { NOW, templates } from '../helpers/app.js';
 import { EXPECTED, RANGE, seedGovernance } from '../ops/governance-data.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 const TIMEOUT = 60_000;
 const ADMIN_TOKEN = 'governance-dashboard-test-token-Zq81';
 
-/** The flags of a headless Chromium that makes no connection of its own. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-if (!HAVE_CHROMIUM && !IN_CI) {
-  process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-}
-const suite = HAVE_CHROMIUM || IN_CI ? describe : describe.skip;
+const BROWSER_RUNS = browserSuitesRun('browser tests');
+const suite = BROWSER_RUNS ? describe : describe.skip;
 
 suite('governance dashboard in headless Chromium', () => {
   let server: Server;

@@ -13,12 +13,12 @@
  * skipped on a developer machine with a message, and fails where they are
  * required (CI=true; REQUIRE_SHARED=1 for the build).
  */
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type Page, type Response, chromium } from 'playwright-core';
 import { discoveryEntry, findService } from '../../src/cds-hooks/services.js';
 import type { Card } from '../../src/protocol/types.js';
@@ -26,37 +26,14 @@ import { type ServiceProcess, startService } from '../ops/child-server.js';
 import { SHARED_DIR, describeShared } from '../helpers/shared.js';
 
 const SANDBOX = `${SHARED_DIR}cds-hooks-sandbox/`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 const TIMEOUT = 90_000;
 const ADMIN_TOKEN = 'sandbox-test-admin-token';
 
-/** A headless Chromium that makes no connection of its own. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-if (!HAVE_CHROMIUM && !IN_CI) {
-  process.stderr.write(
-    `CDS Hooks Sandbox browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`,
-  );
-}
+const BROWSER_RUNS = browserSuitesRun('CDS Hooks Sandbox browser tests');
 const NAME = 'the official CDS Hooks Sandbox against the service (npm start, demo FHIR server)';
 /** Runs with the sandbox build (../shared) and Chromium; see describeShared for the absent-build rules. */
 const suite = (body: () => void): void =>
-  HAVE_CHROMIUM || IN_CI
-    ? describeShared('cds-hooks-sandbox/index.html', NAME, body)
-    : describe.skip(NAME, body);
+  BROWSER_RUNS ? describeShared('cds-hooks-sandbox/index.html', NAME, body) : describe.skip(NAME, body);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

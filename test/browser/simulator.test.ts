@@ -10,12 +10,12 @@
  * Without Chromium the suite is skipped on a developer machine and fails in
  * CI (CI=true), so a missing browser can never pass silently there.
  */
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { type Browser, type Locator, type Page, type Response, chromium } from 'playwright-core';
 import { buildWeb } from '../../scripts/build-web.js';
@@ -24,26 +24,9 @@ import { createDemoIssuer } from '../../src/demo/issuer.js';
 import { NOW, fixtureStore, testApp } from '../helpers/app.js';
 import { jwksOf, newSigner, writeClientsFile } from '../security/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env.CI === 'true';
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/browser/', import.meta.url));
 const TIMEOUT = 60_000;
 /** Opens the admin routes, whose feedback summary shows what the feedback store holds. */
 const ADMIN_TOKEN = 'simulator-test-admin-token';
-
-/** The flags of a headless Chromium that makes no connection of its own (see the machine notes). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 const WIDE = { width: 1280, height: 800 };
 
@@ -61,10 +44,8 @@ async function attributes(locator: Locator, name: string): Promise<(string | nul
 }
 const NARROW = { width: 400, height: 800 };
 
-if (!HAVE_CHROMIUM && !IN_CI) {
-  process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-}
-const suite = HAVE_CHROMIUM || IN_CI ? describe : describe.skip;
+const BROWSER_RUNS = browserSuitesRun('browser tests');
+const suite = BROWSER_RUNS ? describe : describe.skip;
 
 suite('EHR simulator in headless Chromium', () => {
   let server: Server;

@@ -11,6 +11,7 @@ import { DEFAULT_CARDS_DIR, loadTemplates } from '../../src/cards/templates.js';
 import { loadConfig } from '../../src/config.js';
 import { type FhirStore, loadStore } from '../../src/demo/fhir-store.js';
 import { FIXTURE_ANCHOR } from '../../src/demo/rebase.js';
+import { SHARED_DIR } from './shared.js';
 import { RULES } from '../../src/rules/index.js';
 
 /** "Now" for every test: the date the fixtures are written against. */
@@ -20,7 +21,8 @@ export const NOW = FIXTURE_ANCHOR;
 export const BASE_URL = 'https://cds.test.example';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../fhir-fixtures/', import.meta.url));
-export const CORPUS_DIR = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+/** The third-party FHIR corpus in the shared material (absent from a lone clone: see ./shared.ts). */
+export const CORPUS_DIR = `${SHARED_DIR}corpus/`;
 
 /** The fixture patients, dates as written. */
 export function fixtureStore(): FhirStore {
