@@ -12,7 +12,7 @@ import {
   type CompiledValueSet,
   inValueSet,
 } from '../knowledge/terminology.js';
-import { LAB_FRESHNESS_MONTHS } from '../knowledge/thresholds.js';
+import { FERRITIN_PMOL_L_PER_NG_ML, LAB_FRESHNESS_MONTHS } from '../knowledge/thresholds.js';
 import { observationTime, isUsableStatus, monthsBefore } from './time.js';
 
 /** A lab value the rules can compare, normalised to the unit the thresholds use. */
@@ -53,12 +53,6 @@ export function withoutResultsBefore(finding: LabFinding, doseTime: number, dose
   if (!latest || latest.time >= doseTime) return finding;
   return { ignored: finding.ignored, beforeIvIron: { value: latest, dose } };
 }
-
-/**
- * Ferritin pmol/L per ng/mL: 2.247 ([V] conventional-to-SI factor, PMC3934467
- * Table 1: "Ft 30-300 ng/mL x 2.247 = 65-670 pmol/L"). pmol/L results are divided by it.
- */
-export const FERRITIN_PMOL_L_PER_NG_ML = 2.247;
 
 const FERRITIN_FACTORS: Readonly<Record<string, number>> = {
   'ng/ml': 1,

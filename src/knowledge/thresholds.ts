@@ -226,3 +226,9 @@ export const SUPPLY_GRACE_DAYS = 7;
  * §4f). In severe augmentation the guideline summary goes straight to an opioid.
  */
 export const IRLS_SEVERE_AT_LEAST = 21;
+
+/**
+ * Ferritin pmol/L per ng/mL: 2.247 ([V] conventional-to-SI factor, PMC3934467
+ * Table 1: "Ft 30-300 ng/mL x 2.247 = 65-670 pmol/L"). pmol/L results are divided by it.
+ */
+export const FERRITIN_PMOL_L_PER_NG_ML = 2.247;

@@ -2,10 +2,10 @@
  * Plain-text descriptions of facts for a card's evidence lines: the patient's
  * values with dates and units, said the same way on every card.
  */
-import { FERRITIN_PMOL_L_PER_NG_ML, type LabFinding, type LabValue } from '../clinical/labs.js';
+import type { LabFinding, LabValue } from '../clinical/labs.js';
 import type { MedicationFact } from '../clinical/medications.js';
 import { DOSE_METHOD_LABEL } from '../clinical/dose.js';
-import { LAB_FRESHNESS_MONTHS } from '../knowledge/thresholds.js';
+import { FERRITIN_PMOL_L_PER_NG_ML, LAB_FRESHNESS_MONTHS } from '../knowledge/thresholds.js';
 import { displayDate } from '../clinical/time.js';
 
 /** Rounds for display without trailing zeros (0.25, 75, 12.5). */
