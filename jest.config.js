@@ -25,6 +25,7 @@ const SYSTEM = [
   'test/ops/shutdown.test.ts',
   'test/ops/startup.test.ts',
   'test/ops/store.test.ts',
+  'test/ops/store-over-http.test.ts',
   'test/security/phi-at-rest.test.ts',
   'test/security/redis.test.ts',
   'test/security/redos-lint.test.ts',
