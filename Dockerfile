@@ -39,7 +39,6 @@ WORKDIR /app
 COPY --chown=root:root package.json ./
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
-COPY --chown=root:root cards ./cards
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000

@@ -6,8 +6,9 @@ import regexp from 'eslint-plugin-regexp';
 /**
  * The floors of src/, enforced: each folder may import only the folders below it. From the ground up:
  * knowledge (clinical facts) -> protocol (CDS Hooks words) -> clinical (FHIR to facts) -> rules -> fhir, cards
- * -> the orchestrator (cds-hooks) and the shell (auth, ops, store, admin, app). The demo is reached only from
- * app.ts and server.ts, through src/demo/index.ts. Folders are siblings, so an import of another floor is always `../<folder>/...`.
+ * -> the orchestrator (cds-hooks) and the shell around it: store (records), suppression (what to hold back),
+ * ops (logs, metrics, health), auth (who calls), admin (reports), app. The demo is reached only from app.ts and
+ * server.ts, through src/demo/index.ts. Folders are siblings, so an import of another floor is always `../<folder>/...`.
  */
 const FOLDERS = [
   'knowledge',
@@ -109,6 +110,49 @@ const LAYERS = [
     'cards',
     [...not(['fhir', 'suppression', 'cds-hooks', 'auth', 'ops', 'store', 'admin', 'demo', 'cli']), ...TOP],
     'src/cards/ renders findings: it may use rules/ and below, never the orchestrator or the shell.',
+  ),
+  floor(
+    'store',
+    [...not(FOLDERS.filter((f) => !['knowledge', 'protocol'].includes(f))), ...TOP],
+    'src/store/ keeps records (card log, feedback, suppression memory): it knows no other folder of the service.',
+  ),
+  floor(
+    'suppression',
+    [...not(['fhir', 'cds-hooks', 'auth', 'ops', 'admin', 'demo', 'cli']), ...TOP],
+    'src/suppression/ decides which findings to hold back from what rules/, cards/ and store/ say; it never fetches, logs or answers HTTP.',
+  ),
+  floor(
+    'ops',
+    [
+      ...not(['clinical', 'rules', 'cards', 'cds-hooks', 'auth', 'admin', 'demo', 'cli']),
+      '../app.js',
+      '../server.js',
+      '../config.js',
+    ],
+    'src/ops/ (logs, metrics, health, the card-log queue) serves every route; it never reaches into the clinical floors or the routes.',
+  ),
+  floor(
+    'auth',
+    [
+      ...not(['clinical', 'rules', 'cards', 'suppression', 'cds-hooks', 'store', 'admin', 'demo', 'cli']),
+      '../app.js',
+      '../server.js',
+    ],
+    'src/auth/ checks who is calling; it knows nothing of the clinical floors, the store or the routes it guards.',
+  ),
+  floor(
+    'cds-hooks',
+    [...not(['admin', 'demo', 'cli']), '../app.js', '../server.js'],
+    'src/cds-hooks/ (the orchestrator) sits under app.ts: it never imports the admin routes, the demo or the command line.',
+  ),
+  floor(
+    'admin',
+    [
+      ...not(['clinical', 'rules', 'fhir', 'suppression', 'cds-hooks', 'auth', 'demo', 'cli']),
+      '../app.js',
+      '../server.js',
+    ],
+    'src/admin/ reports from the store; it never reaches the clinical floors, the FHIR client or the hook routes.',
   ),
 ];
 

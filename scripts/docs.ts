@@ -1,6 +1,6 @@
 /**
  * Writes the reference documents that are generated from the code, so they cannot drift from it:
- *   docs/rules.md          every rule (src/rules/: hooks and `about`), its card template (cards/) and
+ *   docs/rules.md          every rule (src/rules/: hooks and `about`), its card template (src/knowledge/card-templates/) and
  *                          the thresholds (src/knowledge/thresholds.ts, each with the source in its doc comment);
  *   docs/configuration.md  every setting of the zod schema in src/config.ts.
  * `npm run docs` writes them; a test fails when the committed files differ from what this produces.
@@ -52,7 +52,7 @@ function rulesDoc(): string {
   );
   const out: string[] = [
     GENERATED(
-      'the rule definitions (src/rules/), the card templates (cards/) and src/knowledge/thresholds.ts',
+      'the rule definitions (src/rules/), the card templates (src/knowledge/card-templates/) and src/knowledge/thresholds.ts',
     ),
     '',
     '# Rule reference',

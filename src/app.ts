@@ -7,7 +7,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import type { Auth } from './auth/index.js';
 import type { CardTemplate } from './cards/templates.js';
-import { outcome } from './protocol/errors.js';
+import { outcome, sendKnownError } from './protocol/errors.js';
 import { adminRouter } from './admin/router.js';
 import { cdsHooksRouter } from './cds-hooks/routes.js';
 import type { Config } from './config.js';
@@ -167,6 +167,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    if (sendKnownError(res, error)) return;
     const e = error as { type?: string; status?: number; message?: string };
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json(outcome('structure', 'request body is not valid JSON', '(body)'));

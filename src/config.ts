@@ -77,7 +77,7 @@ const SETTINGS = {
     z.string().min(1).optional(),
     'Service',
     'folder of the card templates',
-    '`cards/`',
+    '`src/knowledge/card-templates/` (`dist/knowledge/card-templates/` once built)',
   ),
   fhirTimeoutMs: setting(
     'FHIR_TIMEOUT_MS',

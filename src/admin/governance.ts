@@ -6,6 +6,7 @@
  * A card is counted in the week it was issued, with its latest feedback (as
  * in the override analytics); a suppressed card in the week it was held back.
  */
+import { ValidationError } from '../protocol/errors.js';
 import type { DailyOutcome } from '../store/types.js';
 
 const DAY_MS = 86_400_000;
@@ -15,12 +16,9 @@ export const MAX_RANGE_DAYS = 731;
 export const DEFAULT_WEEKS = 12;
 
 /** A range that cannot be reported (→ 400 naming the parameter). */
-export class ReportRangeError extends Error {
-  constructor(
-    readonly field: 'from' | 'to',
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+export class ReportRangeError extends ValidationError {
+  constructor(field: 'from' | 'to', message: string) {
+    super(field, message);
   }
 }
 

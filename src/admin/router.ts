@@ -10,17 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { CardTemplate } from '../cards/templates.js';
-import { outcome } from '../protocol/errors.js';
+import { UnavailableError, outcome } from '../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { errorSummary, type Operations } from '../ops/operations.js';
-import {
-  type DateRange,
-  ReportRangeError,
-  governanceCsv,
-  governanceReport,
-  parseRange,
-  rangeBounds,
-} from './governance.js';
+import { governanceCsv, governanceReport, parseRange, rangeBounds } from './governance.js';
 import { SinceError, parseSince, summaryBody } from './summary.js';
 
 /** Where `npm run build` puts the pages (dist/web at the project root, from src/ or dist/ alike). */
@@ -106,37 +99,30 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.use(bearerAuth(deps.token));
 
-  const report = async (
-    req: Request,
-    res: Response,
-  ): Promise<ReturnType<typeof governanceReport> | undefined> => {
+  /** Logs and counts a failed store read, and gives the refusal to throw. */
+  const storeUnavailable = (operation: string, error: unknown, what: string): UnavailableError => {
+    ops.metrics.storeFailures.inc({ operation, reason: 'error' });
+    logger.error({ err: errorSummary(error) }, `${what}: store read failed`);
+    return new UnavailableError('the feedback store is unavailable; try again later');
+  };
+
+  const report = async (req: Request, res: Response): Promise<ReturnType<typeof governanceReport>> => {
     res.set('Cache-Control', 'no-store');
-    let range: DateRange;
+    const range = parseRange(req.query.from, req.query.to, deps.now());
+    const { start, end } = rangeBounds(range);
+    let rows;
     try {
-      range = parseRange(req.query.from, req.query.to, deps.now());
+      rows = await ops.store.dailyOutcomes(start, end);
     } catch (error) {
-      if (!(error instanceof ReportRangeError)) throw error;
-      res.status(400).json(outcome('invalid', error.message, error.field));
-      return undefined;
+      throw storeUnavailable('governance', error, 'governance report');
     }
-    try {
-      const { start, end } = rangeBounds(range);
-      const rows = await ops.store.dailyOutcomes(start, end);
-      return governanceReport(range, rows, deps.now(), reasonDisplays);
-    } catch (error) {
-      ops.metrics.storeFailures.inc({ operation: 'governance', reason: 'error' });
-      logger.error({ err: errorSummary(error) }, 'governance report: store read failed');
-      res.status(503).json(outcome('transient', 'the feedback store is unavailable; try again later'));
-      return undefined;
-    }
+    return governanceReport(range, rows, deps.now(), reasonDisplays);
   };
   router.get('/governance', async (req, res) => {
-    const body = await report(req, res);
-    if (body) res.json(body);
+    res.json(await report(req, res));
   });
   router.get('/governance.csv', async (req, res) => {
     const body = await report(req, res);
-    if (!body) return;
     res
       .type('text/csv; charset=utf-8')
       .set('Content-Disposition', `attachment; filename="cds-governance-${body.from}-to-${body.to}.csv"`)
@@ -145,24 +131,16 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.get('/feedback-summary', async (req, res) => {
     res.set('Cache-Control', 'no-store');
-    let since: Date | null;
+    const raw = req.query.since;
+    if (raw !== undefined && typeof raw !== 'string') throw new SinceError('must be given once');
+    const since = parseSince(raw);
+    let summary;
     try {
-      const raw = req.query.since;
-      if (raw !== undefined && typeof raw !== 'string') throw new SinceError('since: must be given once');
-      since = parseSince(raw);
+      summary = await ops.store.feedbackSummary(since);
     } catch (error) {
-      if (!(error instanceof SinceError)) throw error;
-      res.status(400).json(outcome('invalid', error.message, 'since'));
-      return;
+      throw storeUnavailable('feedback_summary', error, 'feedback summary');
     }
-    try {
-      const summary = await ops.store.feedbackSummary(since);
-      res.json(summaryBody(summary, deps.now()));
-    } catch (error) {
-      ops.metrics.storeFailures.inc({ operation: 'feedback_summary', reason: 'error' });
-      logger.error({ err: errorSummary(error) }, 'feedback summary: store read failed');
-      res.status(503).json(outcome('transient', 'the feedback store is unavailable; try again later'));
-    }
+    res.json(summaryBody(summary, deps.now()));
   });
   return router;
 }

@@ -2,10 +2,15 @@
  * The override analytics as the admin route and `npm run report` present
  * them: the period, then one row per rule.
  */
+import { ValidationError } from '../protocol/errors.js';
 import type { FeedbackSummary } from '../store/types.js';
 
-/** A `since` value that is not a date. */
-export class SinceError extends Error {}
+/** A `since` value that is not a date (→ 400 naming `since`). */
+export class SinceError extends ValidationError {
+  constructor(message: string) {
+    super('since', message);
+  }
+}
 
 /**
  * Parses `since`: a date (`2026-10-01`, midnight UTC) or an ISO 8601
@@ -19,7 +24,7 @@ export function parseSince(value: string | undefined): Date | null {
       ? new Date(value)
       : undefined;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new SinceError('since: must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone');
+    throw new SinceError('must be a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone');
   }
   return date;
 }

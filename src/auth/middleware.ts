@@ -5,7 +5,7 @@
  * the path as sent, nor its query); the token is never logged.
  */
 import type { RequestHandler, Response } from 'express';
-import { outcome } from '../protocol/errors.js';
+import { UnavailableError, sendKnownError } from '../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { routeOf } from '../ops/request-log.js';
 import { type VerifiedCaller, type VerifySettings, verifyToken } from './verify.js';
@@ -57,7 +57,7 @@ export function authenticationMiddleware(settings: MiddlewareSettings): RequestH
       'authentication refused',
     );
     if (result.status === 503) {
-      res.status(503).json(outcome('transient', 'calls cannot be authenticated right now; try again later'));
+      sendKnownError(res, new UnavailableError('calls cannot be authenticated right now; try again later'));
       return;
     }
     res.status(401).set('WWW-Authenticate', 'Bearer').end();

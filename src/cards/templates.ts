@@ -43,8 +43,11 @@ export const CardTemplateSchema = z
 /** A validated card template. */
 export type CardTemplate = z.infer<typeof CardTemplateSchema>;
 
-/** The folder of the card templates, relative to this module (works from src/ and from dist/). */
-export const DEFAULT_CARDS_DIR = fileURLToPath(new URL('../../cards/', import.meta.url));
+/**
+ * The folder of the card templates: src/knowledge/card-templates/, beside the knowledge they render.
+ * Found relative to this module, so it works from src/ and from dist/ (the build copies the templates).
+ */
+export const DEFAULT_CARDS_DIR = fileURLToPath(new URL('../knowledge/card-templates/', import.meta.url));
 
 /**
  * Loads every `*.yaml` template in `dir` and checks that exactly the given

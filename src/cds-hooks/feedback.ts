@@ -6,7 +6,7 @@
  */
 import type { ClientKey, FeedbackRecord } from '../store/types.js';
 import type { FeedbackEntry } from './request.js';
-import { ValidationError } from './request.js';
+import { TooCostlyError, ValidationError } from '../protocol/errors.js';
 
 /** Bounds on one feedback request. */
 export interface FeedbackLimits {
@@ -24,9 +24,9 @@ export const MAX_CODE_CHARS = 256;
 export const MAX_ACCEPTED_SUGGESTIONS = 50;
 
 /** A batch with more entries than allowed (→ 413). */
-export class FeedbackBatchTooLargeError extends Error {
+export class FeedbackBatchTooLargeError extends TooCostlyError {
   constructor(readonly maxEntries: number) {
-    super(`feedback: at most ${maxEntries} entries per request`);
+    super(`feedback: at most ${maxEntries} entries per request`, 'feedback');
   }
 }
 

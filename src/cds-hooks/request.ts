@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isOfType, isResource } from '../fhir/resources.js';
 import { normalizePatientId, refersToOtherPatient, urnPatients } from '../fhir/resources.js';
 import { MAX_URL_CHARS, withoutTrailingSlashes } from '../fhir/url-guard.js';
+import { ValidationError } from '../protocol/errors.js';
 
 const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
 
@@ -88,16 +89,6 @@ export interface HookRequest {
   readonly selections?: readonly string[];
   /** Where the request departs from the specification in a way the service tolerates (for the log). */
   readonly deviations: readonly string[];
-}
-
-/** A field-level validation failure (→ 400). */
-export class ValidationError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
 }
 
 function firstIssue(error: z.ZodError, prefix: string): ValidationError {

@@ -1,14 +1,12 @@
 /**
- * The CDS Hooks routes: discovery, the hook calls and feedback, and the one
- * mapping from the errors they raise to OperationOutcome answers (used by
- * every router that takes hook requests, the EHR simulator's included).
+ * The CDS Hooks routes: discovery, the hook calls and feedback. Refusals are
+ * thrown as the typed errors of src/protocol/errors.ts and answered by its
+ * one mapping to OperationOutcome.
  */
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { OperationOutcome } from 'fhir/r4.js';
 import { callerOf, fhirServerProblem } from '../auth/index.js';
 import type { CardTemplate } from '../cards/templates.js';
 import type { Config } from '../config.js';
-import { PrefetchShapeError } from '../fhir/gather.js';
 import type { Logger } from '../logger.js';
 import {
   type Operations,
@@ -20,72 +18,36 @@ import {
 } from '../ops/operations.js';
 import { hookTimer } from '../ops/metrics.js';
 import { setLogFields } from '../ops/request-log.js';
-import { outcome } from '../protocol/errors.js';
+import {
+  ForbiddenError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  errorResponse,
+  sendAnswer,
+  sendKnownError,
+} from '../protocol/errors.js';
 import { type ClientKey, ForeignCardError, NO_CLIENT } from '../store/types.js';
 import { type SuppressionDeps, applySuppression } from '../suppression/apply.js';
 import { suppressionDisabled, suppressionNotice } from '../suppression/extension.js';
 import type { KeyedHasher } from '../suppression/keys.js';
-import {
-  FeedbackBatchTooLargeError,
-  checkBatchSize,
-  checkEntryBounds,
-  toFeedbackRecord,
-} from './feedback.js';
+import { checkBatchSize, checkEntryBounds, toFeedbackRecord } from './feedback.js';
 import { handleHook } from './handler.js';
-import { ValidationError, parseFeedback, parseHookRequest } from './request.js';
+import { parseFeedback, parseHookRequest } from './request.js';
 import { SERVICES, discoveryEntry, findService } from './services.js';
 
 /** Media types read as JSON request bodies. */
 export const JSON_TYPES = ['application/json', 'application/fhir+json', 'application/*+json'];
 
 /** A call to a service id that does not exist. */
-export class UnknownServiceError extends Error {
+export class UnknownServiceError extends NotFoundError {
   constructor(readonly id: string) {
     super(`no CDS service with id "${id}"`);
-    this.name = 'UnknownServiceError';
   }
 }
 
-/** The answer to an error a route raises on purpose; `field` names the offending part of the request. */
-export interface ErrorAnswer {
-  readonly status: number;
-  readonly body: OperationOutcome;
-  readonly field?: string;
-}
-
-/**
- * The one mapping from the typed errors of request handling to OperationOutcome answers: 400 naming
- * the field, 403 for feedback on another client's card, 404 for an unknown service, 413 for an oversized
- * feedback batch. Undefined for any other error (a 500 without internals, from the app's error handler).
- */
-export function errorResponse(error: unknown): ErrorAnswer | undefined {
-  if (error instanceof ValidationError || error instanceof PrefetchShapeError)
-    return { status: 400, body: outcome('invalid', error.message, error.field), field: error.field };
-  if (error instanceof UnknownServiceError) return { status: 404, body: outcome('not-found', error.message) };
-  if (error instanceof FeedbackBatchTooLargeError)
-    return { status: 413, body: outcome('too-costly', error.message, 'feedback'), field: 'feedback' };
-  if (error instanceof ForeignCardError) {
-    const field = `feedback.${error.index}.card`;
-    return {
-      status: 403,
-      body: outcome(
-        'forbidden',
-        `${field}: was not issued to this client; nothing in this request was stored`,
-        field,
-      ),
-      field,
-    };
-  }
-  return undefined;
-}
-
-/** Answers a known error (see {@link errorResponse}); false when `error` is not one, for the caller to rethrow. */
-export function sendKnownError(res: Response, error: unknown): boolean {
-  const known = errorResponse(error);
-  if (!known) return false;
-  res.status(known.status).json(known.body);
-  return true;
-}
+/** Seconds an EHR is asked to wait before sending feedback the store could not take. */
+const FEEDBACK_RETRY_AFTER_SECONDS = 30;
 
 /** What the CDS Hooks routes need. */
 export interface CdsHooksDeps {
@@ -242,7 +204,7 @@ export function cdsHooksRouter(deps: CdsHooksDeps): Router {
         const known = errorResponse(error);
         if (known) {
           setLogFields(res, { hookInstance, service: service.id, field: known.field }, 'hook call rejected');
-          res.status(known.status).json(known.body);
+          sendAnswer(res, known);
           return;
         }
         throw error;
@@ -283,22 +245,25 @@ export function cdsHooksRouter(deps: CdsHooksDeps): Router {
         } catch (error) {
           if (error instanceof ForeignCardError) {
             // Only the client that received a card may report on it; nothing of the batch is stored.
+            const field = `feedback.${error.index}.card`;
             setLogFields(
               res,
-              { service: service.id, received: entries.length, refused: `feedback.${error.index}.card` },
+              { service: service.id, received: entries.length, refused: field },
               'feedback refused: card issued to another client',
             );
-            throw error;
+            throw new ForbiddenError(
+              `${field}: was not issued to this client; nothing in this request was stored`,
+              field,
+            );
           }
           // Not stored: say so, so that the EHR can send it again (a resend is never counted twice).
           ops.metrics.storeFailures.inc({ operation: 'feedback', reason: 'error' });
           logger.error({ err: errorSummary(error), service: service.id }, 'feedback: store write failed');
           setLogFields(res, { service: service.id, received: entries.length }, 'feedback not stored');
-          res
-            .status(503)
-            .set('Retry-After', '30')
-            .json(outcome('transient', 'feedback could not be stored; retry later'));
-          return;
+          throw new UnavailableError(
+            'feedback could not be stored; retry later',
+            FEEDBACK_RETRY_AFTER_SECONDS,
+          );
         }
         for (const r of recorded)
           ops.metrics.feedback.inc({ rule: r.ruleId ?? 'unknown', outcome: r.outcome });

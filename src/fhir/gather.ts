@@ -23,6 +23,7 @@ import type {
   Reference,
 } from 'fhir/r4.js';
 import type { PatientData } from '../clinical/snapshot.js';
+import { RequestError } from '../protocol/errors.js';
 import type { PrefetchKey, PrefetchQuery } from '../protocol/prefetch-catalog.js';
 import { type FhirAccess, type FetchOutcome, type PartialReason, runQuery } from './client.js';
 import {
@@ -95,9 +96,11 @@ export function withCount(url: string, count: number | undefined): string {
 }
 
 /** Thrown for a prefetch value that is not JSON a FHIR client could send (400). */
-export class PrefetchShapeError extends Error {
-  constructor(readonly field: string) {
-    super(`${field} must be a FHIR resource, a Bundle or null`);
+export class PrefetchShapeError extends RequestError {
+  readonly status = 400;
+  readonly issueType = 'invalid';
+  constructor(field: string) {
+    super(`${field} must be a FHIR resource, a Bundle or null`, field);
   }
 }
 

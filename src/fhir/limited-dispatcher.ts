@@ -1,9 +1,22 @@
 /**
- * A fetch dispatcher that refuses response bodies above a size. fhir-kit-client
- * and jose read whole bodies themselves (`response.text()`/`json()`), so the
- * limit has to sit below fetch: undici's `maxResponseSize` aborts the
- * transfer as soon as more bytes than allowed arrive (chunked or not), and
- * fetch then rejects.
+ * A fetch dispatcher that refuses response bodies above a size and charges
+ * every body chunk to a per-call byte budget. fhir-kit-client and jose read
+ * whole bodies themselves (`response.text()`/`json()`), so the limits have to
+ * sit below fetch: undici's `maxResponseSize` aborts the transfer as soon as
+ * more bytes than allowed arrive (chunked or not), and fetch then rejects.
+ *
+ * Why the npm undici major is Node's: the global fetch that uses this
+ * dispatcher is the undici bundled inside Node (`process.versions.undici`),
+ * and it drives the dispatcher through its own major's handler protocol
+ * (undici 6: onConnect/onHeaders/onData/onComplete/onError). The `Agent` here
+ * must come from the same major (package.json pins undici 6 for Node 20, whose
+ * fetch is undici 6), so the interceptor below speaks exactly what fetch
+ * calls, and the `Agent` is a `RequestInit['dispatcher']` (undici-types 6,
+ * from @types/node 20) without a cast. On a Node upgrade, follow
+ * docs/security.md ("Response size limits and Node's fetch"): move
+ * engines.node and @types/node, install the npm undici of the major
+ * `process.versions.undici` reports, and rewrite the interceptor if that
+ * major changed. test/unit/fetch-transport.test.ts fails until the majors agree.
  */
 import { Agent, type Dispatcher } from 'undici';
 
@@ -63,41 +76,47 @@ interface Observers {
   readonly budget?: ByteBudget;
 }
 
-/** The handler, with `onTooLarge` told when the size limit ends the response and body bytes charged to the budget. */
-function observed(handler: Dispatcher.DispatchHandler, o: Observers): Dispatcher.DispatchHandler {
-  let aborted = false;
+/**
+ * The handler fetch passed in, seen through: `onTooLarge` is told when the
+ * size limit ends the response, and with a budget every body chunk is
+ * charged before fetch sees it. Everything else goes to the handler itself
+ * (fetch's handler keeps its state on `this`).
+ */
+function observed(handler: Dispatcher.DispatchHandlers, o: Observers): Dispatcher.DispatchHandlers {
+  const { budget } = o;
+  let abort: ((error?: Error) => void) | undefined;
+  let cut = false;
+  const own: Dispatcher.DispatchHandlers = {
+    onConnect(abortRequest) {
+      abort = abortRequest;
+      handler.onConnect?.(abortRequest);
+    },
+    onError(error) {
+      if ((error as { code?: string }).code === TOO_LARGE) o.onTooLarge?.();
+      handler.onError?.(error);
+    },
+    onData(chunk) {
+      if (cut) return false;
+      if (budget && !budget.charge(chunk.length)) {
+        // Stop reading (false pauses the socket), drop the rest, and abort. The abort is deferred:
+        // fetch hangs on a body aborted synchronously from inside its own data callback.
+        cut = true;
+        setImmediate(() => abort?.(new ByteBudgetExceeded()));
+        return false;
+      }
+      return handler.onData ? handler.onData(chunk) : true;
+    },
+    onComplete(trailers) {
+      // A body cut short by the budget must never reach the reader as complete.
+      if (cut) setImmediate(() => handler.onError?.(new ByteBudgetExceeded()));
+      else handler.onComplete?.(trailers);
+    },
+  };
   return new Proxy(handler, {
     get(target, key) {
-      if (key === 'onResponseError') {
-        return (controller: Dispatcher.DispatchController, error: Error): void => {
-          if ((error as { code?: string }).code === TOO_LARGE) o.onTooLarge?.();
-          target.onResponseError?.(controller, error);
-        };
-      }
-      if (key === 'onResponseData' && o.budget) {
-        const budget = o.budget;
-        return (controller: Dispatcher.DispatchController, chunk: Buffer): void => {
-          if (aborted) return;
-          if (!budget.charge(chunk.length)) {
-            // Stop reading and drop the rest. The abort is deferred: undici 6's fetch hangs on a body
-            // aborted synchronously from inside its own data callback.
-            aborted = true;
-            controller.pause();
-            setImmediate(() => controller.abort(new ByteBudgetExceeded()));
-            return;
-          }
-          target.onResponseData?.(controller, chunk);
-        };
-      }
-      if (key === 'onResponseEnd' && o.budget) {
-        return (
-          controller: Dispatcher.DispatchController,
-          trailers: Record<string, string | string[]>,
-        ): void => {
-          // A body cut short by the budget must never reach the reader as complete.
-          if (aborted) setImmediate(() => target.onResponseError?.(controller, new ByteBudgetExceeded()));
-          else target.onResponseEnd?.(controller, trailers);
-        };
+      if (Object.hasOwn(own, key)) {
+        const mine: unknown = Reflect.get(own, key);
+        return mine;
       }
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
@@ -119,11 +138,6 @@ export function limitedDispatcher(
 ): FetchDispatcher {
   const agent = sharedAgent(maxBytes);
   const o: Observers = { ...(onTooLarge ? { onTooLarge } : {}), ...(budget ? { budget } : {}) };
-  const dispatcher: Dispatcher =
-    onTooLarge || budget
-      ? agent.compose((dispatch) => (options, handler) => dispatch(options, observed(handler, o)))
-      : agent;
-  // undici 7 implements the dispatcher protocol of Node 20's bundled fetch (undici 6);
-  // only their TypeScript declarations differ, hence the cast.
-  return dispatcher as unknown as FetchDispatcher;
+  if (!onTooLarge && !budget) return agent;
+  return agent.compose((dispatch) => (options, handler) => dispatch(options, observed(handler, o)));
 }

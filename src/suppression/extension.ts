@@ -7,7 +7,7 @@
  *   count, the rule ids, and per card the outcome, when, the override
  *   reason and until when. No patient data and no comment text.
  */
-import { ValidationError } from '../cds-hooks/request.js';
+import { ValidationError } from '../protocol/errors.js';
 import { SUPPRESSION_EXTENSION } from './extension-name.js';
 import type { Suppression } from './policy.js';
 

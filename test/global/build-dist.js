@@ -1,11 +1,13 @@
 /**
- * Global set-up of the system tier: compiles src/ into dist/ once (incrementally), so the tests that need
- * a real process start `node dist/server.js` instead of compiling TypeScript in every child.
+ * Global set-up of the system tier: compiles src/ into dist/ once (incrementally) and copies the card
+ * templates beside it, so the tests that need a real process start `node dist/server.js` instead of
+ * compiling TypeScript in every child.
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
+import { copyTemplates } from '../../scripts/copy-templates.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -17,5 +19,6 @@ export default function buildDist() {
     [TSC, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'],
     { cwd: ROOT, stdio: 'inherit' },
   );
+  copyTemplates();
   process.stderr.write(`\n[system tier] dist/ built in ${Date.now() - started} ms\n`);
 }

@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import { outcome } from '../../protocol/errors.js';
+import { ValidationError } from '../../protocol/errors.js';
 import { parseHookRequest } from '../../cds-hooks/request.js';
-import { sendKnownError } from '../../cds-hooks/routes.js';
 import type { DemoIssuer } from '../issuer.js';
 import type { SessionView } from './api-types.js';
 import { factsFor } from './facts.js';
@@ -105,16 +104,10 @@ export function simulatorRouter(options: SimulatorOptions): Router {
       res.set('Cache-Control', 'no-store');
       const aud = (req.body as { aud?: unknown } | undefined)?.aud;
       if (typeof aud !== 'string' || !issuer.accepts(aud)) {
-        res
-          .status(400)
-          .json(
-            outcome(
-              'invalid',
-              `aud: must be the URL of an endpoint of this service (${options.publicUrl}/cds-services, a service or its feedback URL)`,
-              'aud',
-            ),
-          );
-        return;
+        throw new ValidationError(
+          'aud',
+          `must be the URL of an endpoint of this service (${options.publicUrl}/cds-services, a service or its feedback URL)`,
+        );
       }
       res.json({ token: await issuer.sign(aud, options.now()) });
     });
@@ -128,16 +121,9 @@ export function simulatorRouter(options: SimulatorOptions): Router {
   router.post('/api/facts', json, async (req: Request, res: Response) => {
     const hook = (req.body as { hook?: unknown } | undefined)?.hook;
     if (hook !== 'patient-view' && hook !== 'order-select' && hook !== 'order-sign') {
-      res
-        .status(400)
-        .json(outcome('invalid', 'hook: must be patient-view, order-select or order-sign', 'hook'));
-      return;
+      throw new ValidationError('hook', 'must be patient-view, order-select or order-sign');
     }
-    try {
-      res.json(await factsFor(parseHookRequest(req.body, hook), options.now()));
-    } catch (error) {
-      if (!sendKnownError(res, error)) throw error;
-    }
+    res.json(await factsFor(parseHookRequest(req.body, hook), options.now()));
   });
 
   return router;
