@@ -105,7 +105,7 @@ function oralOrder(
 
 /**
  * Draft gabapentin: 300 mg three times a day to titrate towards 1800-2400 mg/day;
- * in ESRD 100 mg once daily at bedtime or after dialysis (guideline summary).
+ * in ESRD 100 mg once daily at bedtime or after dialysis (clinical guidance, docs/clinical.md).
  */
 export function gabapentinOrder(patientId: string, esrd: boolean): MedicationRequest {
   if (esrd) {

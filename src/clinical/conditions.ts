@@ -18,7 +18,7 @@ export interface ConditionFact {
   readonly clinicalStatus?: string;
 }
 
-/** Clinical statuses that count as present. An absent clinicalStatus also counts (rule catalog). */
+/** Clinical statuses that count as present. An absent clinicalStatus also counts (catalog policy, docs/clinical.md). */
 const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
 /** Verification statuses that exclude a condition. */
 const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);

@@ -1,7 +1,7 @@
 /**
  * Daily dose in mg from FHIR Dosage. Pure functions.
  *
- * Read in this order (rule catalog, "dose reading"), and the result says which
+ * Read in this order (catalog policy; docs/clinical.md, "Dose reading"), and the result says which
  * was used: (1) a structured dose quantity in a mass unit, a per-24-hour unit
  * (patches) or a count of product units (tablet, capsule, `{pill}`, patch)
  * times the product strength; (2) the product strength times the count and
@@ -20,7 +20,7 @@ export function boundedText(text: unknown): string | undefined {
   return typeof text === 'string' ? text.slice(0, MAX_PARSED_TEXT) : undefined;
 }
 
-/** Which reading step gave a daily dose (rule catalog, "dose reading"). */
+/** Which reading step gave a daily dose (docs/clinical.md, "Dose reading"). */
 export type DoseMethod = 'structured' | 'product-and-sig';
 
 /** Plain words for the card: which reading step was used. */

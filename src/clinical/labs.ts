@@ -80,7 +80,7 @@ function percent(q: Quantity | undefined): { value: number } | { reason: string 
   return { value: q.value };
 }
 
-/** µg/dL of iron per µmol/L (Fe 55.845 g/mol), terminology notes §1 [D]. */
+/** µg/dL of iron per µmol/L (Fe 55.845 g/mol), [D]. */
 export const IRON_UG_DL_PER_UMOL_L = 5.585;
 
 function ironUgPerDl(q: Quantity | undefined): number | undefined {

@@ -427,7 +427,7 @@ export function fromMedicationStatement(
 const ACTIVE_REQUEST = new Set(['active', 'on-hold']);
 const EXCLUDED_FROM_HISTORY = new Set(['entered-in-error', 'cancelled', 'draft']);
 
-/** Active now: requests active or on hold, statements active (rule catalog). */
+/** Active now: requests active or on hold, statements active (catalog policy, docs/clinical.md). */
 export function isActive(fact: MedicationFact): boolean {
   return fact.resourceType === 'MedicationRequest'
     ? ACTIVE_REQUEST.has(fact.status)

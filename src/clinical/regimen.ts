@@ -1,5 +1,5 @@
 /**
- * The regimen at order time (rule catalog, "regimen at order time"): what the
+ * The regimen at order time (catalog policy; docs/clinical.md, "Order time"): what the
  * patient takes now (the baseline), which of it the draft orders replace, and
  * what the patient will take once they are signed (the resulting regimen).
  * Pure: the snapshot in, the regimen out.

@@ -5,7 +5,7 @@
 import type { Observation } from 'fhir/r4.js';
 import { LRUCache } from 'lru-cache';
 
-/** Result statuses that count: only final, amended or corrected results (rule catalog). */
+/** Result statuses that count: only final, amended or corrected results (catalog policy, docs/clinical.md). */
 const USABLE_RESULT_STATUS = new Set(['final', 'amended', 'corrected']);
 
 /** True when an Observation status is one the rules may read. */

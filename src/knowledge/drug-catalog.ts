@@ -2,8 +2,8 @@
  * RLS-relevant drugs: RxNorm ingredient and clinical-drug (SCD) codes, drug
  * classes and product strengths. The one place for medication codes.
  *
- * Source: the project's terminology notes §3 and §3a/§3b (RxNorm prescribable
- * content 2025-10, [V] unless marked). Strengths are those stated in the SCD
+ * Source: RxNorm prescribable content 2025-10 ([V] unless marked; evidence
+ * tags: docs/clinical.md#sources-and-evidence). Strengths are those stated in the SCD
  * names. Codes marked [U] there (alprazolam IN 596, asenapine, the
  * oxycodone/naloxone ATC) are not encoded.
  */

@@ -1,8 +1,7 @@
 /**
  * The one place for every code the service reads or writes.
  *
- * Every code here comes from the project's terminology notes and carries the
- * evidence tag given there: [V] seen verbatim in a primary source, [S] seen in
+ * Every code here carries its evidence tag (docs/clinical.md#sources-and-evidence): [V] seen verbatim in a primary source, [S] seen in
  * a secondary source, [D] derived by arithmetic. Facts tagged [U] (unverified)
  * are deliberately NOT encoded as codes; where they matter the comment says so.
  */
@@ -20,7 +19,7 @@ export const SYSTEM = {
   timingAbbreviation: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation',
   /**
    * Local code system for RLS assessment scores. No LOINC code exists for the
-   * IRLS total score (terminology notes §1, [U] not found), so the service
+   * IRLS total score ([U]: none found), so the service
    * defines its own. The URI is a fixed UUID URN: stable across deployments,
    * owned by nobody else. EHRs map their flowsheet rows to it (see docs/clinical.md).
    */
@@ -83,7 +82,7 @@ const icd = (code: string, display: string): CodeRef => ({ system: SYSTEM.icd10c
 const loinc = (code: string, display: string): CodeRef => ({ system: SYSTEM.loinc, code, display });
 
 // ---------------------------------------------------------------------------
-// Conditions (terminology notes §2)
+// Conditions
 // ---------------------------------------------------------------------------
 
 /** Restless legs syndrome. G25.81 [V]; SNOMED 32914008 [V]. */
@@ -145,7 +144,7 @@ export const CKD_STAGE_5 = valueSet({
 
 /**
  * Dialysis as a Procedure: renal dialysis 265764009 and hemodialysis 302497006
- * ([S], Synthea-derived code lists), peritoneal dialysis 71192002 (rule catalog),
+ * ([S], Synthea-derived code lists), peritoneal dialysis 71192002 (catalog policy),
  * and the words "hemodialysis" / "peritoneal dialysis" in the text.
  */
 export const DIALYSIS_PROCEDURE = valueSet({
@@ -190,7 +189,7 @@ export const OPIOID_USE_DISORDER_ON_AGONIST = valueSet({
 /**
  * Pregnancy: SNOMED 77386006 and 72892002, ICD-10-CM Z33.1 and O09.* ([V] VSAC
  * "Pregnancy"), and Z34.* supervision of normal pregnancy ([S] ICD-10-CM tabular;
- * the usual US code for a normal pregnancy, named by the rule catalog).
+ * the usual US code for a normal pregnancy, named by the catalog policy).
  */
 export const PREGNANCY = valueSet({
   name: 'Pregnancy',
@@ -206,7 +205,7 @@ export const PREGNANCY = valueSet({
 });
 
 // ---------------------------------------------------------------------------
-// Laboratory (terminology notes §1)
+// Laboratory
 // ---------------------------------------------------------------------------
 
 /** Serum ferritin, all [V]. 14723-1 is molar (pmol/L) and is recognised but not converted (factor [U]). */
@@ -273,7 +272,7 @@ export const IRLS = valueSet({ name: 'IRLS total score', codes: [IRLS_TOTAL] });
 /**
  * Dopaminergic augmentation, recorded by the clinician as an Observation or a
  * Condition. No ICD-10-CM or SNOMED CT code for RLS augmentation exists
- * (terminology notes §2, [U] none found), so the local score system carries one.
+ * ([U]: none found), so the local score system carries one.
  */
 export const AUGMENTATION_FINDING: CodeRef = {
   system: SYSTEM.rlsScores,
@@ -322,7 +321,7 @@ export const OSA_TREATMENT_TEXT: readonly string[] = [
 /**
  * Diagnostic sleep studies, which are not treatment even when they name a PAP
  * device: polysomnography, home sleep apnea tests and CPAP/PAP titration
- * studies (terminology notes §2, [D]).
+ * studies ([D]).
  */
 export const SLEEP_STUDY_TEXT: readonly string[] = [
   'titration',
@@ -336,7 +335,7 @@ export const SLEEP_STUDY_TEXT: readonly string[] = [
 
 /**
  * Non-RLS indications of drugs the guideline advises against for RLS, as words
- * on the active problem list. The terminology notes give no verified code for
+ * on the active problem list. No verified code ([V]) is known for
  * any of these conditions, so they are matched on text only (condition text and
  * coding displays), and the card says so.
  */

@@ -24,10 +24,10 @@ export const ESRD_FERRITIN_BELOW_NG_ML = 200;
 /** ESRD: IV iron sucrose when TSAT is below this (%), together with ferritin < 200 ng/mL. AASM 2025 ([S]). */
 export const ESRD_TSAT_BELOW_PCT = 20;
 
-/** A ferritin or TSAT older than this many months counts as missing. Rule catalog ("lab freshness"). */
+/** A ferritin or TSAT older than this many months counts as missing. Catalog policy (docs/clinical.md). */
 export const LAB_FRESHNESS_MONTHS = 12;
 
-/** Iron studies are repeated every 6-12 months on treatment. Guideline summary, monitoring. */
+/** Iron studies are repeated every 6-12 months on treatment. Clinical guidance, monitoring. */
 export const IRON_RECHECK_MONTHS = { min: 6, max: 12 } as const;
 
 /** IV ferric carboxymaltose dose range for RLS (mg). AASM 2025, strong recommendation, moderate certainty ([S]). */
@@ -42,30 +42,30 @@ export const IV_IRON_CEILING = { tsatPct: 45, ferritinNgMl: 300 } as const;
 
 /**
  * After an IV iron dose: no iron rule suggests more iron for this many weeks,
- * and iron studies are rechecked from then on ([D] policy of the rule catalog v2).
+ * and iron studies are rechecked from then on ([D] catalog policy, docs/clinical.md).
  */
 export const IV_IRON_RECHECK_AFTER_WEEKS = 6;
 
 /** Hours without iron-containing supplements before the iron studies are drawn. AASM 2025 good-practice statement [V]. */
 export const IRON_SUPPLEMENT_HOLD_HOURS = 24;
 
-/** A pregnancy Condition counts when its onset (or recorded date) is within this many months. Rule catalog v2. */
+/** A pregnancy Condition counts when its onset (or recorded date) is within this many months. Catalog policy. */
 export const PREGNANCY_WITHIN_MONTHS = 10;
 
-/** A therapeutic sleep apnea procedure counts as treatment for this many months. Rule catalog v2. */
+/** A therapeutic sleep apnea procedure counts as treatment for this many months. Catalog policy. */
 export const SLEEP_APNEA_TREATMENT_WITHIN_MONTHS = 12;
 
-/** With CKD stage 5, a dialysis procedure reaching into this many days makes the patient "on dialysis". Rule catalog v2. */
+/** With CKD stage 5, a dialysis procedure reaching into this many days makes the patient "on dialysis". Catalog policy. */
 export const DIALYSIS_PROCEDURE_WITHIN_DAYS = 90;
 
 // ---------------------------------------------------------------------------
-// Medication doses (rule catalog; guideline summary; terminology notes §4)
+// Medication doses (catalog policy and clinical guidance: docs/clinical.md#sources-and-evidence)
 // ---------------------------------------------------------------------------
 
 /**
- * An "adequate" alpha-2-delta trial, in mg/day: gabapentin 1800 (the guideline
- * summary's 1800-2400 mg/day), pregabalin 300 (the Allen 2014 trial dose [V]),
- * gabapentin enacarbil 600 (the labelled RLS dose [V]). Rule catalog.
+ * An "adequate" alpha-2-delta trial, in mg/day: gabapentin 1800 (the clinical
+ * guidance's 1800-2400 mg/day), pregabalin 300 (the Allen 2014 trial dose [V]),
+ * gabapentin enacarbil 600 (the labelled RLS dose [V]). Catalog policy.
  */
 export const ADEQUATE_ALPHA2DELTA_MG_PER_DAY: Readonly<Record<string, number>> = {
   gabapentin: 1800,
@@ -73,10 +73,10 @@ export const ADEQUATE_ALPHA2DELTA_MG_PER_DAY: Readonly<Record<string, number>> =
   'gabapentin-enacarbil': 600,
 };
 
-/** Gabapentin target range once titrated, mg/day (guideline summary, augmentation management). */
+/** Gabapentin target range once titrated, mg/day (clinical guidance, augmentation management). */
 export const GABAPENTIN_TARGET_MG_PER_DAY = { min: 1800, max: 2400 } as const;
 
-/** Gabapentin start when replacing a dopamine agonist: 300 mg three times a day (guideline summary). */
+/** Gabapentin start when replacing a dopamine agonist: 300 mg three times a day (clinical guidance). */
 export const GABAPENTIN_START_MG = 300;
 
 /**
@@ -103,10 +103,10 @@ export const PRAMIPEXOLE_EQUIVALENT_PER_MG: Readonly<Record<string, number>> = {
   rotigotine: 0.3,
 };
 
-/** Dose increases of a dopamine agonist within this window that point to augmentation. Rule catalog. */
+/** Dose increases of a dopamine agonist within this window that point to augmentation. Catalog policy. */
 export const AUGMENTATION_DOSE_INCREASES = { count: 2, withinMonths: 12 } as const;
 
-/** Taper: reduce by 0.125-0.25 mg pramipexole-equivalent every 1-2 weeks (IRLSSG 2016; guideline summary). */
+/** Taper: reduce by 0.125-0.25 mg pramipexole-equivalent every 1-2 weeks (IRLSSG 2016). */
 export const TAPER_STEP_PRAMIPEXOLE_EQ_MG = { min: 0.125, max: 0.25 } as const;
 
 /** Weeks between taper steps in the computed schedule: the slow end of 1-2 weeks. */
@@ -124,38 +124,38 @@ export const TAPER_STEP_MG: Readonly<Record<string, number>> = {
   rotigotine: 1,
 };
 
-/** ESRD: gabapentin at most this many mg/day (guideline summary: maximum 200-300 mg daily; [S]). */
+/** ESRD: gabapentin at most this many mg/day (clinical guidance: maximum 200-300 mg daily; [S]). */
 export const ESRD_GABAPENTIN_MAX_MG_PER_DAY = 300;
 
-/** ESRD: gabapentin 100 mg after dialysis or at bedtime (guideline summary). */
+/** ESRD: gabapentin 100 mg after dialysis or at bedtime (clinical guidance). */
 export const ESRD_GABAPENTIN_DOSE_MG = 100;
 
-/** Extended-release oxycodone start for refractory RLS, mg at bedtime (guideline summary, ref 3). */
+/** Extended-release oxycodone start for refractory RLS, mg at bedtime (clinical guidance; Silber 2018). */
 export const OXYCODONE_ER_START_MG = { min: 5, max: 10 } as const;
 
-/** Methadone for refractory RLS, mg daily (guideline summary). */
+/** Methadone for refractory RLS, mg daily (clinical guidance; Silber 2018). */
 export const METHADONE_MG_PER_DAY = { min: 5, max: 10 } as const;
 
 /**
  * Opioid-naive: no opioid active and none ordered or reported within this many
- * days. Rule catalog v2 (`opioid-dose-above-start`).
+ * days. Catalog policy (`opioid-dose-above-start`).
  */
 export const OPIOID_NAIVE_WITHIN_DAYS = 90;
 
 /**
- * Reassess with the IRLS this many weeks after a therapy starts: the guideline
- * summary's 4-6 weeks. The rule catalog's table says 4-12 weeks; where the two
- * disagree the guideline summary (the clinical source of truth) is followed.
+ * Reassess with the IRLS this many weeks after a therapy starts: the clinical
+ * guidance's 4-6 weeks. The catalog's table says 4-12 weeks; where the two
+ * disagree the guidance (the clinical source of truth) is followed.
  */
 export const REASSESS_IRLS_WEEKS = { min: 4, max: 6 } as const;
 
 /**
  * IRLS total at or below which symptoms count as controlled (mild or none):
- * IRLS severity bands 0 none, 1-10 mild, 11-20 moderate ([S], terminology notes §4f).
+ * IRLS severity bands 0 none, 1-10 mild, 11-20 moderate ([S]).
  */
 export const IRLS_CONTROLLED_AT_MOST = 10;
 
-/** Only an IRLS score from the last this many months judges current control. Rule catalog v2. */
+/** Only an IRLS score from the last this many months judges current control. Catalog policy. */
 export const IRLS_RECENT_MONTHS = 6;
 
 /** Yearly augmentation risk on dopamine agonists, % (AASM 2025 summary; Silver 2011 ~7 %/yr [V]). */
@@ -208,7 +208,7 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
 };
 
 // ---------------------------------------------------------------------------
-// Regimen at order time (rule catalog, "regimen at order time")
+// Regimen at order time (catalog policy; docs/clinical.md, "Order time")
 // ---------------------------------------------------------------------------
 
 /**
@@ -222,8 +222,8 @@ export const COMPLETED_ORDER_CURRENT_DAYS = 90;
 export const SUPPLY_GRACE_DAYS = 7;
 
 /**
- * IRLS total from which RLS is severe (bands 21-30 severe, 31-40 very severe; [S], terminology notes
- * §4f). In severe augmentation the guideline summary goes straight to an opioid.
+ * IRLS total from which RLS is severe (bands 21-30 severe, 31-40 very severe; [S]).
+ * In severe augmentation the clinical guidance goes straight to an opioid.
  */
 export const IRLS_SEVERE_AT_LEAST = 21;
 

@@ -107,7 +107,7 @@ function recentIrls(s: PatientSnapshot): ScoreFact | undefined {
   return latest && latest.time >= since ? latest : undefined;
 }
 
-/** What to add before tapering, fitted to what the patient already takes (rule catalog v2). */
+/** What to add before tapering, fitted to what the patient already takes (catalog policy, docs/clinical.md). */
 function augmentationPlan(s: PatientSnapshot): {
   variant?: string;
   values: Record<string, string>;
@@ -117,7 +117,7 @@ function augmentationPlan(s: PatientSnapshot): {
   const a2d = s.activeMedications.filter((m) => m.classes.includes('alpha2delta'));
   const gabapentin: SuggestionIntent = { kind: 'gabapentin-instead', esrd: !!s.esrd };
   if (a2d.length === 0) {
-    // Severe augmentation: the guideline summary goes straight to an opioid (when no gate applies).
+    // Severe augmentation: the clinical guidance goes straight to an opioid (when no gate applies).
     const latest = recentIrls(s);
     const gates = opioidGates(s);
     const onOpioid = s.activeMedications.some((m) => m.classes.includes('opioid'));

@@ -7,7 +7,7 @@ import type { PartialRead } from '../clinical/snapshot.js';
 import type { Finding, Rule } from './types.js';
 
 /**
- * Prefetch keys that decide whether any rule applies (rule catalog v2): the RLS
+ * Prefetch keys that decide whether any rule applies (catalog policy, docs/clinical.md): the RLS
  * diagnosis and its exclusions live in the conditions; the therapies every rule
  * looks at in the medication orders and statements.
  */

@@ -1,6 +1,6 @@
 /**
  * Opioid gates: conditions under which the service never offers an opioid
- * draft order for RLS (rule catalog v2). Opioid use disorder (active or
+ * draft order for RLS (catalog policy, docs/clinical.md). Opioid use disorder (active or
  * remitted), pregnancy, untreated sleep apnea of any type, and drugs that
  * worsen RLS still being taken. Pure: the snapshot in, the gates out.
  *

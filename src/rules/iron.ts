@@ -51,7 +51,7 @@ export function ironNotOptimized(s: PatientSnapshot): boolean | undefined {
 }
 
 /**
- * Iron optimized in the sense of the guideline summary's definition of
+ * Iron optimized in the sense of the clinical guidance's definition of
  * refractory RLS: current ferritin above 75 ng/mL **and** TSAT above 20 %
  * (strictly). A TSAT of exactly 20 % is not "not optimized" (no IV iron card:
  * IV iron is for TSAT below 20 %), but it is not above 20 % either, so RLS is

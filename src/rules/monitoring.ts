@@ -1,6 +1,6 @@
 /**
- * Monitoring: reassess with the IRLS 4-12 weeks after an RLS therapy starts
- * (guideline summary: IRLS at 4-6 weeks; rule catalog window 4-12 weeks).
+ * Monitoring: reassess with the IRLS 4-6 weeks after an RLS therapy starts
+ * (clinical guidance; the catalog's 4-12 weeks yields to it, docs/clinical.md).
  */
 import { REASSESS_IRLS_WEEKS } from '../knowledge/thresholds.js';
 import { daysBetween, displayDate } from '../clinical/time.js';
@@ -23,7 +23,7 @@ export const reassessIrls: Rule = {
       'an active opioid or alpha-2-delta ligand, or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
     indicator: 'info',
     suggests: 'none',
-    basis: 'guideline summary: IRLS at 4-6 weeks',
+    basis: 'clinical guidance (AASM 2025 summary): IRLS at 4-6 weeks',
   },
   evaluate(s) {
     if (!s.rls) return undefined;

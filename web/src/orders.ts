@@ -55,7 +55,7 @@ export const INDICATIONS: readonly { id: string; label: string; concept?: Codeab
   {
     id: 'hyperprolactinemia',
     label: 'Hyperprolactinemia',
-    // Text only: the project's terminology notes verify no code for hyperprolactinemia.
+    // Text only: no verified code for hyperprolactinemia is known (docs/clinical.md, evidence tags).
     concept: { text: 'Hyperprolactinemia' },
   },
   { id: 'none', label: 'No indication given' },
