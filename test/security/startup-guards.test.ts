@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.js';
 import { authFromConfig } from '../../src/auth/index.js';
 import { adminTokenProblem, loadConfig } from '../../src/config.js';
+import { createOperations } from '../../src/ops/operations.js';
 import { templates } from '../helpers/app.js';
 import { NOW, PATIENT_KEY_SECRET, writeClientsFile } from './helpers.js';
 
@@ -51,22 +52,28 @@ describe('CDS_ADMIN_TOKEN in production', () => {
 });
 
 describe('CDS_PATIENT_KEY_SECRET in production', () => {
-  test('an app built in production without the patient-key secret refuses to start, naming the variable', () => {
-    const config = production({});
+  test('an app built in production without the patient-key secret refuses to start, naming the variable', async () => {
     const logger = pino({ level: 'silent' });
-    const auth = authFromConfig(config, logger, () => NOW);
-    expect(() => createApp({ config, logger, templates, ...(auth ? { auth } : {}) })).toThrow(
-      /CDS_PATIENT_KEY_SECRET: required in production/,
-    );
-    const withSecret = production({ CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET });
-    const authWithSecret = authFromConfig(withSecret, logger, () => NOW);
-    expect(() =>
-      createApp({
-        config: withSecret,
-        logger,
-        templates,
-        ...(authWithSecret ? { auth: authWithSecret } : {}),
-      }),
-    ).not.toThrow();
+    const ops = createOperations({ logger });
+    try {
+      const config = production({});
+      const auth = authFromConfig(config, logger, () => NOW);
+      expect(() => createApp({ config, logger, templates, ops, ...(auth ? { auth } : {}) })).toThrow(
+        /CDS_PATIENT_KEY_SECRET: required in production/,
+      );
+      const withSecret = production({ CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET });
+      const authWithSecret = authFromConfig(withSecret, logger, () => NOW);
+      expect(() =>
+        createApp({
+          config: withSecret,
+          logger,
+          templates,
+          ops,
+          ...(authWithSecret ? { auth: authWithSecret } : {}),
+        }),
+      ).not.toThrow();
+    } finally {
+      await ops.store.close();
+    }
   });
 });
