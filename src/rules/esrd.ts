@@ -5,8 +5,8 @@
 import type { MedicationFact } from '../clinical/medications.js';
 import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../knowledge/thresholds.js';
 import { displayDate } from '../clinical/time.js';
-import { doseReading, medication } from './describe.js';
-import { inFocus, isIngredient, kind } from './focus.js';
+import { doseReading } from './describe.js';
+import { inFocus, isIngredient, therapyLine } from './focus.js';
 import type { Rule, RuleAbout, SuggestionIntent } from './types.js';
 
 /**
@@ -38,11 +38,7 @@ function esrdDrugRule(
         ruleId: id,
         indicator: 'warning',
         values: {},
-        evidence: [
-          `ESRD: ${s.esrd.display}${since}`,
-          ...dialysis,
-          ...found.map((m) => `${kind(m)}: ${medication(m)}`),
-        ],
+        evidence: [`ESRD: ${s.esrd.display}${since}`, ...dialysis, ...found.map((m) => therapyLine(s, m))],
         computed: showDose ? found.filter((m) => m.dose.known).map(doseReading) : [],
         missing: showDose ? found.filter((m) => !m.dose.known).map(doseReading) : [],
         suggestions:

@@ -75,7 +75,7 @@ export const refractoryNextStep: Rule = {
     const dopaminergicCourses = s.medicationHistory.filter(isDopaminergic);
     if (trials.length === 0 && dopaminergicCourses.length === 0) return undefined;
     if (!ironOptimizedForRefractory(s)) return undefined;
-    if (s.activeMedications.some(ofClass('opioid'))) return undefined;
+    if (s.currentTherapy.some(ofClass('opioid'))) return undefined;
     const irls = recentIrls(s);
     if (irls && irls.value <= IRLS_CONTROLLED_AT_MOST) return undefined;
     if (hasExacerbatingFactor(s)) return undefined;
