@@ -203,7 +203,7 @@ export const augmentationSuspected: Rule = {
   hooks: ['patient-view'],
   about: {
     firesWhen:
-      'an active agonist or levodopa and: an augmentation finding not recorded as absent, ≥ 2 dose increases in 12 months, a dose above the RLS maximum (2 agonists: summed > 0.5 mg pramipexole-eq.), a rising IRLS',
+      'a current agonist or levodopa (active, or a completed order still current) and: an augmentation finding not recorded as absent, ≥ 2 dose increases in 12 months, a dose above the RLS maximum (2 agonists: summed > 0.5 mg pramipexole-eq.), a rising IRLS',
     indicator: 'warning',
     suggests:
       'fitted: gabapentin 300 mg TID; titrate the one taken; or ER oxycodone (opioid gates); computed taper',
@@ -275,7 +275,8 @@ export const dopamineAgonistReview: Rule = {
   id: 'dopamine-agonist-review',
   hooks: ['patient-view'],
   about: {
-    firesWhen: 'an active pramipexole, ropinirole, rotigotine or levodopa, and no sign of augmentation',
+    firesWhen:
+      'a current pramipexole, ropinirole, rotigotine or levodopa (active, or a completed order still current: its supply + {{supplyGraceDays}} days, else authored ≤ {{completedOrderCurrentDays}} days ago), and no sign of augmentation',
     indicator: 'info',
     suggests: 'none',
     basis: 'AASM 2025: conditional against standard use',

@@ -58,7 +58,8 @@ function esrdDrugRule(
 
 /** `esrd-avoid-pregabalin`: ESRD and pregabalin (draft at order time, active at patient-view). */
 export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false, {
-  firesWhen: 'ESRD (or CKD 5 on dialysis) and pregabalin drafted (or active)',
+  firesWhen:
+    'ESRD (or CKD 5 on dialysis) and pregabalin drafted (or current: active, or a completed order still current)',
   indicator: 'warning',
   suggests: 'replace with gabapentin 100 mg',
   basis: 'AASM 2025 ESRD',
@@ -93,7 +94,7 @@ export const esrdAvoidGabapentinEnacarbil = esrdDrugRule(
   false,
   {
     firesWhen:
-      'ESRD (or CKD 5 on dialysis) and gabapentin enacarbil drafted (or active), by code or name (Horizant)',
+      'ESRD (or CKD 5 on dialysis) and gabapentin enacarbil drafted (or current), by code or name (Horizant)',
     indicator: 'warning',
     suggests: 'replace with gabapentin 100 mg',
     basis: 'gabapentin enacarbil label; AASM 2025 ESRD',

@@ -20,7 +20,7 @@ export const reassessIrls: Rule = {
   hooks: ['patient-view'],
   about: {
     firesWhen:
-      'an active opioid or alpha-2-delta ligand, or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
+      'a current opioid or alpha-2-delta ligand (active, or a completed order still current), or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
     indicator: 'info',
     suggests: 'none',
     basis: 'clinical guidance (AASM 2025 summary): IRLS at 4-6 weeks',

@@ -62,7 +62,7 @@ export const opioidSafetyChecks: Rule = {
   hooks: ['patient-view', 'order-select', 'order-sign'],
   about: {
     firesWhen:
-      'an opioid drafted (or active) for RLS; checks: risk screen documented, no opioid use disorder (active or remitted), sleep apnea (any type) absent or treated, not pregnant ("involve obstetrics"), a laxative; respiratory monitoring is advice, not a check',
+      'an opioid drafted (or current at patient-view: active, or a completed order still current) for RLS; checks: risk screen documented, no opioid use disorder (active or remitted), sleep apnea (any type) absent or treated, not pregnant ("involve obstetrics"), a laxative; respiratory monitoring is advice, not a check',
     indicator:
       '**critical** with opioid use disorder; warning if a check fails, else info; the summary names only the failed checks. Buprenorphine/methadone for OUD (OUD reasonCode, OUD on agonist therapy, or a renewal of the agonist the patient with OUD takes): info at order time, nothing at patient-view',
     suggests: 'stool softener/laxative order when missing',
