@@ -1,7 +1,8 @@
 /**
  * The suite in three tiers, one jest project each (`npm test -- --selectProjects unit`):
  *   unit    pure functions and in-process objects: no server, no child process, no database; seconds.
- *   http    the real express app over supertest or a loopback server, with the in-memory store.
+ *   http    the real express app over supertest or a loopback server, with the in-memory store (sql.js:
+ *           no native SQLite build; test/setup-http-tier.ts fails a test that loads better-sqlite3).
  *   system  real processes (the built dist/, compiled once by test/global/build-dist.js before the tier runs),
  *           the browser (Debian's Chromium), PostgreSQL, Redis and store files on disk.
  * `npm test` runs all three. A test file belongs to `http` unless it is listed below for `unit` or `system`.
@@ -24,6 +25,7 @@ const SYSTEM = [
   'test/ops/shutdown.test.ts',
   'test/ops/startup.test.ts',
   'test/ops/store.test.ts',
+  'test/ops/store-over-http.test.ts',
   'test/security/phi-at-rest.test.ts',
   'test/security/redis.test.ts',
   'test/security/redos-lint.test.ts',
@@ -56,6 +58,7 @@ export default {
       ...common,
       displayName: 'http',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/setup-http-tier.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...ignored(UNIT), ...ignored(SYSTEM)],
     },
     {

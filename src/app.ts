@@ -10,7 +10,7 @@ import type { CardTemplate } from './cards/templates.js';
 import { outcome, sendKnownError } from './protocol/errors.js';
 import { adminRouter } from './admin/router.js';
 import { cdsHooksRouter } from './cds-hooks/routes.js';
-import type { Config } from './config.js';
+import { type Config, checkProductionSecrets } from './config.js';
 import { type DemoIssuer, type FhirStore, mountDemo } from './demo/index.js';
 import type { Logger } from './logger.js';
 import { readinessHandler } from './ops/health.js';
@@ -62,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
       'refusing to start in production with the demo issuer (CDS_DEMO_ISSUER is for demos only)',
     );
   }
+  if (config.production && !deps.hasher) checkProductionSecrets(config);
   // Authentication on discovery, service and feedback calls; not on the preflight, health or demo routes.
   const authenticate: RequestHandler = deps.auth?.authenticate ?? ((_req, _res, next) => next());
   const ops = deps.ops ?? createOperations({ logger });

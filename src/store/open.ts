@@ -1,12 +1,18 @@
 /**
  * Choosing the store: PostgreSQL when a database URL is configured, else the
- * embedded SQLite file in the data directory.
+ * embedded SQLite file in the data directory. The file store's native
+ * SQLite build (better-sqlite3) is imported only when that store is opened;
+ * the in-memory store of apps built without one runs on WebAssembly (sql.js)
+ * and needs no native build.
  */
 import { join, resolve } from 'node:path';
 import { PostgresDriver } from './postgres.js';
-import { SQLITE_FILE, SqliteDriver } from './sqlite.js';
+import { SqlJsDriver } from './sqljs.js';
 import { SqlStore } from './sql-store.js';
 import type { OpsStore } from './types.js';
+
+/** The file name of the database inside the data directory. */
+export const SQLITE_FILE = 'cds-ops.sqlite';
 
 /** Where the store lives. */
 export interface StoreSettings {
@@ -35,7 +41,7 @@ export async function openStore(
   }
 }
 
-function open(settings: StoreSettings, onIdleError?: (error: Error) => void): Promise<OpsStore> {
+async function open(settings: StoreSettings, onIdleError?: (error: Error) => void): Promise<OpsStore> {
   if (settings.databaseUrl) {
     return SqlStore.open(
       new PostgresDriver({
@@ -45,12 +51,17 @@ function open(settings: StoreSettings, onIdleError?: (error: Error) => void): Pr
       }),
     );
   }
+  const { SqliteDriver } = await import('./sqlite.js');
   return SqlStore.open(new SqliteDriver(sqliteFile(settings.dataDir)));
 }
 
-/** A throwaway in-memory SQLite store (tests, and apps built without one). */
+/**
+ * A throwaway in-memory SQLite store (sql.js, no native build): the store of
+ * the HTTP tests and of apps built without one. Usable at once; its first
+ * operations wait for the engine and the migrations.
+ */
 export function memoryStore(): OpsStore {
-  return new SqlStore(new SqliteDriver(':memory:'));
+  return new SqlStore(new SqlJsDriver());
 }
 
 /** A short description of where the store is, without credentials. */

@@ -1,7 +1,9 @@
 /**
- * SQLite through better-sqlite3: the embedded default, a single file in the
- * data directory (or `:memory:`). Statements are synchronous and fast; they
- * are serialised so that a transaction never interleaves with other work.
+ * SQLite through better-sqlite3 (a native build): the embedded default, a
+ * single file in the data directory. Statements are synchronous and fast;
+ * they are serialised so that a transaction never interleaves with other
+ * work (serial-sqlite.ts). Only the file store loads this module (open.ts
+ * imports it on demand): the in-memory store is sqljs.ts.
  *
  * The file holds clinicians' free-text comments, which can name patients:
  * it and its `-wal` and `-shm` companions are readable by the service's
@@ -10,10 +12,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SqlDriver, SqlValue } from './driver.js';
-
-/** The file name of the database inside the data directory. */
-export const SQLITE_FILE = 'cds-ops.sqlite';
+import { type SqliteConnection, SerialSqliteDriver } from './serial-sqlite.js';
 
 /** Mode of the database files: owner read and write only. */
 export const DATABASE_FILE_MODE = 0o600;
@@ -29,99 +28,43 @@ function restrictFiles(path: string): void {
   for (const file of databaseFiles(path)) if (existsSync(file)) chmodSync(file, DATABASE_FILE_MODE);
 }
 
-class Direct implements Omit<SqlDriver, 'transaction' | 'close' | 'lockForMigration'> {
-  readonly dialect = 'sqlite' as const;
-  constructor(protected readonly db: Database.Database) {}
-
-  exec(sql: string): Promise<void> {
-    this.db.exec(sql);
-    return Promise.resolve();
-  }
-
-  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return Promise.resolve(this.db.prepare(sql).all(...params) as T[]);
-  }
-
-  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return Promise.resolve(this.db.prepare(sql).run(...params).changes);
-  }
+/** A better-sqlite3 database as a {@link SqliteConnection}. */
+function nativeConnection(db: Database.Database): SqliteConnection {
+  return {
+    exec: (sql) => {
+      db.exec(sql);
+    },
+    all: (sql, params) => db.prepare(sql).all(...params) as object[],
+    run: (sql, params) => db.prepare(sql).run(...params).changes,
+    rollback: () => {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    },
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
 }
 
-class InTransaction extends Direct implements SqlDriver {
-  transaction<T>(work: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    return work(this);
+/** Opens (creating when needed) the database file at `path`, or an in-memory one for `:memory:`. */
+function openDatabase(path: string): Database.Database {
+  const onDisk = path !== ':memory:';
+  if (onDisk) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    restrictFiles(path);
   }
-  lockForMigration(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.reject(new Error('cannot close inside a transaction'));
-  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  // SQLite gives -wal and -shm the database file's mode; make sure of it for files left by older versions.
+  if (onDisk) restrictFiles(path);
+  return db;
 }
 
-/** A SQLite database as a {@link SqlDriver}. */
-export class SqliteDriver implements SqlDriver {
-  readonly dialect = 'sqlite' as const;
-  private readonly db: Database.Database;
-  private readonly direct: Direct;
-  private tail: Promise<unknown> = Promise.resolve();
-
-  /** Opens (creating when needed) the database file at `path`, or an in-memory one for `:memory:`. */
+/** A SQLite database file as a {@link SqlDriver}. */
+export class SqliteDriver extends SerialSqliteDriver {
+  /** Opens (creating when needed) the database file at `path`, or an in-memory one for `:memory:`; throws when it cannot. */
   constructor(path: string) {
-    const onDisk = path !== ':memory:';
-    if (onDisk) {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      restrictFiles(path);
-    }
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // SQLite gives -wal and -shm the database file's mode; make sure of it for files left by older versions.
-    if (onDisk) restrictFiles(path);
-    this.direct = new Direct(this.db);
-  }
-
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  exec(sql: string): Promise<void> {
-    return this.serial(() => this.direct.exec(sql));
-  }
-
-  all<T extends object>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.serial(() => this.direct.all<T>(sql, params));
-  }
-
-  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.serial(() => this.direct.run(sql, params));
-  }
-
-  transaction<T>(work: (tx: SqlDriver) => Promise<T>): Promise<T> {
-    return this.serial(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(new InTransaction(this.db));
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
-    });
-  }
-
-  lockForMigration(): Promise<void> {
-    return Promise.resolve(); // BEGIN IMMEDIATE already holds the write lock
-  }
-
-  close(): Promise<void> {
-    return this.serial(() => {
-      if (this.db.open) this.db.close();
-      return Promise.resolve();
-    });
+    super(nativeConnection(openDatabase(path)));
   }
 }

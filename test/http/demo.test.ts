@@ -16,11 +16,18 @@ test('the demo FHIR server serves the fixture patients for reads and searches', 
 });
 
 test('production turns the demo FHIR server off', async () => {
-  // Production refuses to start without a clients file.
+  // Production refuses to start without a clients file and a patient-key secret.
   const clientsFile = join(mkdtempSync(join(tmpdir(), 'rls-cds-demo-')), 'clients.json');
   const client = { iss: 'https://ehr.example', jwksUrl: 'https://ehr.example/jwks', fhirServers: [] };
   writeFileSync(clientsFile, JSON.stringify({ clients: [client] }));
-  const app = testApp({ NODE_ENV: 'production', CDS_CLIENTS_FILE: clientsFile }, fixtureStore());
+  const app = testApp(
+    {
+      NODE_ENV: 'production',
+      CDS_CLIENTS_FILE: clientsFile,
+      CDS_PATIENT_KEY_SECRET: 'demo-test-patient-key-secret-0123456789',
+    },
+    fixtureStore(),
+  );
   await request(app).get('/demo/fhir/Patient/rls-low-ferritin').expect(404);
 });
 

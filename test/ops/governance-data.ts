@@ -1,9 +1,15 @@
 /**
  * A small, known history for the governance report: two rules over two
  * weeks (Monday 2026-10-19 and Monday 2026-10-26), written straight into a
- * store, with the numbers the report must show written out by hand.
+ * store, with the numbers the report must show written out by hand; and
+ * the report scenario over HTTP that every store runs on it.
  */
+import request from 'supertest';
 import type { CardLogEntry, ClientKey, FeedbackRecord, OpsStore } from '../../src/store/types.js';
+import { ADMIN_TOKEN, harness } from './harness.js';
+
+/** The governance report's route (JSON; `.csv` for the CSV). */
+export const REPORT = '/admin/governance';
 
 const EHR: ClientKey = { iss: 'https://ehr.hospital-a.example', tenant: '' };
 
@@ -141,3 +147,40 @@ export const EXPECTED_CSV = [
   'avoid-cabergoline,2026-10-19,overridden,1',
   'avoid-cabergoline,2026-10-19,overridden:non-rls-indication,1',
 ];
+
+/** The report over HTTP, JSON and CSV, on the history above written into the store `open` gives. */
+export function reportScenario(open: () => Promise<{ store: OpsStore; cleanup: () => Promise<void> }>): void {
+  test('the report counts per rule and week: issued, accepted, overridden by reason, suppressed', async () => {
+    const { store, cleanup } = await open();
+    try {
+      await seedGovernance(store);
+      const h = harness({ store });
+      const res = await request(h.app)
+        .get(REPORT)
+        .query(RANGE)
+        .auth(ADMIN_TOKEN, { type: 'bearer' })
+        .expect(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toMatchObject({ from: RANGE.from, to: RANGE.to, weeks: EXPECTED.weeks });
+      expect((res.body as { rules: unknown }).rules).toEqual(EXPECTED.rules);
+      expect(
+        (res.body as { reasonDisplays: Record<string, Record<string, string>> }).reasonDisplays,
+      ).toMatchObject({
+        'iron-not-optimized': { 'iv-iron-given': 'IV iron given recently, recheck pending' },
+      });
+      const csv = await request(h.app)
+        .get(`${REPORT}.csv`)
+        .query(RANGE)
+        .auth(ADMIN_TOKEN, { type: 'bearer' })
+        .expect(200);
+      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toBe(
+        'attachment; filename="cds-governance-2026-10-19-to-2026-11-01.csv"',
+      );
+      expect(csv.text.trimEnd().split('\r\n')).toEqual(EXPECTED_CSV);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+}

@@ -1,8 +1,9 @@
 /**
  * The governance report over HTTP: per rule and week, cards issued,
  * accepted, overridden by reason and held back, for a date range, as JSON
- * and as CSV, on SQLite and PostgreSQL; behind the admin token, while the
- * dashboard page itself holds no data and needs none.
+ * and as CSV, on the in-memory store and PostgreSQL (the SQLite file:
+ * store-over-http.test.ts); behind the admin token, while the dashboard page
+ * itself holds no data and needs none.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,63 +15,18 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createOperations } from '../../src/ops/operations.js';
 import { memoryStore, openStore } from '../../src/store/open.js';
-import type { OpsStore } from '../../src/store/types.js';
 import { BASE_URL, NOW, templates } from '../helpers/app.js';
 import { pino } from 'pino';
-import { EXPECTED, EXPECTED_CSV, RANGE, seedGovernance } from './governance-data.js';
+import { REPORT, reportScenario, seedGovernance } from './governance-data.js';
 import { ADMIN_TOKEN, harness } from './harness.js';
 import { describePostgres, freshSchema } from './pg.js';
 
-const REPORT = '/admin/governance';
-
-function scenario(open: () => Promise<{ store: OpsStore; cleanup: () => Promise<void> }>): void {
-  test('the report counts per rule and week: issued, accepted, overridden by reason, suppressed', async () => {
-    const { store, cleanup } = await open();
-    try {
-      await seedGovernance(store);
-      const h = harness({ store });
-      const res = await request(h.app)
-        .get(REPORT)
-        .query(RANGE)
-        .auth(ADMIN_TOKEN, { type: 'bearer' })
-        .expect(200);
-      expect(res.headers['cache-control']).toBe('no-store');
-      expect(res.body).toMatchObject({ from: RANGE.from, to: RANGE.to, weeks: EXPECTED.weeks });
-      expect((res.body as { rules: unknown }).rules).toEqual(EXPECTED.rules);
-      expect(
-        (res.body as { reasonDisplays: Record<string, Record<string, string>> }).reasonDisplays,
-      ).toMatchObject({
-        'iron-not-optimized': { 'iv-iron-given': 'IV iron given recently, recheck pending' },
-      });
-      const csv = await request(h.app)
-        .get(`${REPORT}.csv`)
-        .query(RANGE)
-        .auth(ADMIN_TOKEN, { type: 'bearer' })
-        .expect(200);
-      expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-      expect(csv.headers['content-disposition']).toBe(
-        'attachment; filename="cds-governance-2026-10-19-to-2026-11-01.csv"',
-      );
-      expect(csv.text.trimEnd().split('\r\n')).toEqual(EXPECTED_CSV);
-    } finally {
-      await store.close();
-      await cleanup();
-    }
-  });
-}
-
-describe('embedded SQLite', () => {
-  scenario(() => {
-    const dir = mkdtempSync(join(tmpdir(), 'cds-governance-'));
-    return openStore({ dataDir: dir, databasePoolMax: 1 }).then((store) => ({
-      store,
-      cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-    }));
-  });
+describe('the in-memory store', () => {
+  reportScenario(() => Promise.resolve({ store: memoryStore(), cleanup: () => Promise.resolve() }));
 });
 
 describePostgres('PostgreSQL', () => {
-  scenario(async () => {
+  reportScenario(async () => {
     const schema = await freshSchema();
     const store = await openStore({ dataDir: '/nonexistent', databaseUrl: schema.url, databasePoolMax: 2 });
     return { store, cleanup: schema.drop };

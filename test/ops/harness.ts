@@ -7,9 +7,11 @@ import { Writable } from 'node:stream';
 import nock from 'nock';
 import type { Express } from 'express';
 import { pino } from 'pino';
+import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ReadinessCheck } from '../../src/ops/health.js';
+import type { Card } from '../../src/protocol/types.js';
 import { type Operations, createOperations } from '../../src/ops/operations.js';
 import type { OpsStore } from '../../src/store/types.js';
 import { BASE_URL, NOW, templates } from '../helpers/app.js';
@@ -77,6 +79,18 @@ export function ironCall(patientId: string, extra: Record<string, unknown> = {})
     ],
   );
   return patientView(patientId, prefetch, extra);
+}
+
+/** Makes the iron call for patient `p-ops-1`, waits until the card log is written, and returns the first card. */
+export async function issueIronCard(h: Harness): Promise<Card> {
+  const res = await request(h.app)
+    .post('/cds-services/rls-patient-view')
+    .send(ironCall('p-ops-1'))
+    .expect(200);
+  const cards = (res.body as { cards: Card[] }).cards;
+  expect(cards.length).toBeGreaterThan(0);
+  expect(await h.ops.cardLog.flush(2000)).toBe(0);
+  return cards[0] as Card;
 }
 
 /** The same call with `medicationStatements` left out, so it is fetched from `fhirServer`. */

@@ -1,21 +1,15 @@
 /**
- * The store goes away mid-run (the SQLite file closed; PostgreSQL behind a
- * proxy that is cut): hook calls keep answering 200, the failure is counted
+ * The store goes away mid-run (the in-memory SQLite store closed; PostgreSQL
+ * behind a proxy that is cut): hook calls keep answering 200, the failure is counted
  * in /metrics and logged, readiness reports it, feedback answers 503 so that
  * the EHR can send it again, and the queued card log is written once the
  * database is back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import { openStore } from '../../src/store/open.js';
+import { memoryStore, openStore } from '../../src/store/open.js';
 import { harness, ironCall } from './harness.js';
 import { describePostgres, freshSchema } from './pg.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'cds-outage-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const metricValue = (text: string, series: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -23,7 +17,7 @@ const metricValue = (text: string, series: string): number | undefined => {
 };
 
 test('with the store closed mid-run, hooks answer 200 and the failure shows in /metrics, logs and /readyz', async () => {
-  const h = harness({ store: await openStore({ dataDir: dir, databasePoolMax: 1 }) });
+  const h = harness({ store: memoryStore() });
   await request(h.app).post('/cds-services/rls-patient-view').send(ironCall('p-a')).expect(200);
   expect(await h.ops.cardLog.flush(2000)).toBe(0);
   await request(h.app).get('/readyz').expect(200);

@@ -3,12 +3,10 @@
  * is not shown again for the same patient and the same facts, within the
  * bounds of its indicator; new facts, another draft, another client or the
  * end of the bound show it again; the response, the hook log and /metrics
- * say what was held back; the store stays free of patient ids; and a store
- * outage shows every card.
+ * say what was held back; and a store outage shows every card. (That the
+ * SQLite file holds no raw patient id: store-over-http.test.ts.)
  */
 import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
@@ -368,60 +366,22 @@ describe('critical cards are held only within the ordering session', () => {
   });
 });
 
-describe('what the store keeps', () => {
-  test('no raw patient id anywhere in the database file, only keyed hashes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cds-suppress-'));
-    try {
-      const store = await openStore({ dataDir: dir, databasePoolMax: 1 });
-      const s = service({ store });
-      const patientId = 'patient-7f3e9c21-unique';
-      await feedback(s, PV, cardOf(await call(s, PV, ironCall(patientId)), IRON), 'overridden');
-      await call(s, PV, ironCall(patientId));
-      await store.close();
-      const bytes = ['', '-wal']
-        .map((suffix) => {
-          try {
-            return readFileSync(join(dir, `cds-ops.sqlite${suffix}`)).toString('latin1');
-          } catch {
-            return '';
-          }
-        })
-        .join('');
-      expect(bytes).toContain(IRON);
-      expect(bytes).not.toContain(patientId);
-      expect(bytes).not.toContain('40 ng/mL');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('when the store is down', () => {
   test('every card is shown and the failure is counted (store closed)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cds-suppress-down-'));
-    try {
-      const store = await openStore({ dataDir: dir, databasePoolMax: 1 });
-      const s = service({ store });
-      await feedback(s, PV, cardOf(await call(s, PV, ironCall('p-1')), IRON), 'overridden');
-      await store.close();
-      const res = await request(s.app).post(PV).send(ironCall('p-1')).expect(200);
-      expect(rules(res.body as Body)).toContain(IRON);
-      expect(await metric(s, 'cds_store_failures_total{operation="suppression_lookup",reason="error"}')).toBe(
-        1,
-      );
-      expect(s.lines().some((l) => l.msg === 'suppression: store lookup failed; every card shown')).toBe(
-        true,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const store = memoryStore();
+    const s = service({ store });
+    await feedback(s, PV, cardOf(await call(s, PV, ironCall('p-1')), IRON), 'overridden');
+    await store.close();
+    const res = await request(s.app).post(PV).send(ironCall('p-1')).expect(200);
+    expect(rules(res.body as Body)).toContain(IRON);
+    expect(await metric(s, 'cds_store_failures_total{operation="suppression_lookup",reason="error"}')).toBe(
+      1,
+    );
+    expect(s.lines().some((l) => l.msg === 'suppression: store lookup failed; every card shown')).toBe(true);
   });
 
   test('a store that hangs is given SUPPRESSION_LOOKUP_TIMEOUT_MS, then every card is shown', async () => {
-    const base = await openStore({
-      dataDir: mkdtempSync(join(tmpdir(), 'cds-suppress-slow-')),
-      databasePoolMax: 1,
-    });
+    const base = memoryStore();
     const hanging: OpsStore = Object.assign(Object.create(base) as OpsStore, {
       findingMemory: () => new Promise<never>(() => undefined),
     });

@@ -31,6 +31,7 @@ import {
   newSigner,
   standardClients,
   writeClientsFile,
+  PATIENT_KEY_SECRET,
 } from './helpers.js';
 
 const SERVICE = '/cds-services/rls-patient-view';
@@ -198,6 +199,7 @@ describe('in production', () => {
       NODE_ENV: 'production',
       CDS_PUBLIC_URL: BASE_URL,
       CDS_CLIENTS_FILE: clientsFile,
+      CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET,
       ...extra,
     });
 

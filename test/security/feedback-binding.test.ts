@@ -15,7 +15,16 @@ import { type Operations, createOperations } from '../../src/ops/operations.js';
 import { memoryStore } from '../../src/store/open.js';
 import { ironCall } from '../ops/harness.js';
 import { templates } from '../helpers/app.js';
-import { BASE_URL, NOW, type Signer, jwksOf, mint, newSigner, writeClientsFile } from './helpers.js';
+import {
+  BASE_URL,
+  NOW,
+  PATIENT_KEY_SECRET,
+  type Signer,
+  jwksOf,
+  mint,
+  newSigner,
+  writeClientsFile,
+} from './helpers.js';
 
 const ISS_A = 'https://ehr-a.hospital.example';
 const ISS_B = 'https://ehr-b.other-hospital.example';
@@ -46,6 +55,7 @@ function service(env: Record<string, string> = {}): Service {
     CDS_PUBLIC_URL: BASE_URL,
     CDS_CLIENTS_FILE: clientsFile,
     CDS_ADMIN_TOKEN: ADMIN_TOKEN,
+    CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET,
     ...env,
   });
   const logger = pino({ level: 'silent' });

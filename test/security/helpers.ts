@@ -43,6 +43,8 @@ export const ISS_JKU = 'https://sandbox.cds-hooks.example';
 export const ISS_TENANT = 'https://ehr-multi.vendor.example';
 export const FHIR_HOST = 'https://fhir.hospital-a.example';
 export const FHIR_BASE = `${FHIR_HOST}/r4`;
+/** The HMAC key production requires (at least 32 characters). */
+export const PATIENT_KEY_SECRET = 'test-patient-key-secret-0123456789abcdef';
 export const OTHER_FHIR_HOST = 'https://fhir.elsewhere.example';
 export const JWKS_HOST = 'https://keys.hospital-a.example';
 export const JWKS_PATH = '/jwks.json';
@@ -190,6 +192,7 @@ export function secureService(
     NODE_ENV: 'production',
     CDS_PUBLIC_URL: BASE_URL,
     CDS_CLIENTS_FILE: clientsFile,
+    CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET,
     FHIR_TIMEOUT_MS: '1000',
     CORS_ORIGINS: 'https://ehr.hospital-a.example',
     ...env,

@@ -1,10 +1,15 @@
 /**
  * Production refuses settings that open the service up: the demo FHIR
  * server and EHR simulator (unauthenticated routes, DEMO_FHIR=true), and an
- * admin token that is short or made of a few repeated characters.
+ * admin token that is short or made of a few repeated characters; and an
+ * app built without the patient-key secret.
  */
+import { pino } from 'pino';
+import { createApp } from '../../src/app.js';
+import { authFromConfig } from '../../src/auth/index.js';
 import { adminTokenProblem, loadConfig } from '../../src/config.js';
-import { writeClientsFile } from './helpers.js';
+import { templates } from '../helpers/app.js';
+import { NOW, PATIENT_KEY_SECRET, writeClientsFile } from './helpers.js';
 
 const clientsFile = writeClientsFile([
   { iss: 'https://ehr.example', jwksUrl: 'https://ehr.example/jwks', fhirServers: [] },
@@ -42,5 +47,26 @@ describe('CDS_ADMIN_TOKEN in production', () => {
       'a'.repeat(16),
     );
     expect(() => loadConfig({ CDS_ADMIN_TOKEN: 'short' })).toThrow(/CDS_ADMIN_TOKEN: must be at least 16/);
+  });
+});
+
+describe('CDS_PATIENT_KEY_SECRET in production', () => {
+  test('an app built in production without the patient-key secret refuses to start, naming the variable', () => {
+    const config = production({});
+    const logger = pino({ level: 'silent' });
+    const auth = authFromConfig(config, logger, () => NOW);
+    expect(() => createApp({ config, logger, templates, ...(auth ? { auth } : {}) })).toThrow(
+      /CDS_PATIENT_KEY_SECRET: required in production/,
+    );
+    const withSecret = production({ CDS_PATIENT_KEY_SECRET: PATIENT_KEY_SECRET });
+    const authWithSecret = authFromConfig(withSecret, logger, () => NOW);
+    expect(() =>
+      createApp({
+        config: withSecret,
+        logger,
+        templates,
+        ...(authWithSecret ? { auth: authWithSecret } : {}),
+      }),
+    ).not.toThrow();
   });
 });
