@@ -135,6 +135,23 @@ export function completedOrdersStillCurrent(
   return completed;
 }
 
+/**
+ * What the patient takes now, as patient-view reads it: the active medications
+ * plus the completed orders still current. A reported medication that restates
+ * one of those completed orders (same drug, same or unstated time of day) is the
+ * same therapy and is counted once, as the order, the way the order-time baseline counts it.
+ */
+export function currentTherapyOf(
+  activeMedications: readonly MedicationFact[],
+  completed: readonly CompletedInBaseline[],
+): MedicationFact[] {
+  const orders = completed.map((c) => c.fact);
+  const active = activeMedications.filter(
+    (m) => m.resourceType !== 'MedicationStatement' || !orders.some((o) => sameTherapy(o, m)),
+  );
+  return [...active, ...orders];
+}
+
 /** The baseline, the replaced orders and the resulting regimen for an order hook. */
 export function orderRegimen(s: PatientSnapshot): OrderRegimen {
   const completed = s.completedStillCurrent;

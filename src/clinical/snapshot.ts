@@ -56,7 +56,7 @@ import {
   SLEEP_APNEA_TREATMENT_WITHIN_MONTHS,
 } from '../knowledge/thresholds.js';
 import { isUsableStatus, monthsBefore, observationTime, parseFhirTime } from './time.js';
-import { type CompletedInBaseline, completedOrdersStillCurrent } from './regimen.js';
+import { type CompletedInBaseline, completedOrdersStillCurrent, currentTherapyOf } from './regimen.js';
 
 /** Everything gathered for one call, already filtered to this patient. */
 export interface PatientData {
@@ -186,7 +186,8 @@ export interface PatientSnapshot {
   readonly completedStillCurrent: readonly CompletedInBaseline[];
   /**
    * What the patient takes now, as patient-view rules read it: the active
-   * medications plus the completed orders still current. Order hooks reason on
+   * medications plus the completed orders still current (a reported medication
+   * restating one of those orders counted once, as the order). Order hooks reason on
    * the regimen at order time instead (`orderRegimen`), which counts the same
    * completed orders once.
    */
@@ -628,7 +629,7 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     activeMedications,
     medicationHistory,
     completedStillCurrent,
-    currentTherapy: [...activeMedications, ...completedStillCurrent.map((c) => c.fact)],
+    currentTherapy: currentTherapyOf(activeMedications, completedStillCurrent),
     irlsScores: records.irlsScores,
     problemList: records.problemList,
     draftOrders,

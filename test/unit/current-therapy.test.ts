@@ -1,4 +1,4 @@
-import type { Condition, MedicationRequest, Observation } from 'fhir/r4.js';
+import type { Condition, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4.js';
 import { orderRegimen } from '../../src/clinical/regimen.js';
 import { type PatientSnapshot, buildSnapshot } from '../../src/clinical/snapshot.js';
 import { evaluate } from '../../src/rules/index.js';
@@ -46,14 +46,14 @@ function pramipexole(id: string, extra: Partial<MedicationRequest>): MedicationR
   };
 }
 
-function snapshot(requests: MedicationRequest[]): PatientSnapshot {
+function snapshot(requests: MedicationRequest[], statements: MedicationStatement[] = []): PatientSnapshot {
   return buildSnapshot(
     {
       patientId: 'p1',
       conditions: [RLS],
       observations: IRON,
       medicationRequests: requests,
-      medicationStatements: [],
+      medicationStatements: statements,
       medications: new Map(),
       unavailable: [],
     },
@@ -105,6 +105,24 @@ describe('completed orders that are current therapy when the chart opens', () =>
     const evidence = finding(s, 'dopamine-agonist-review')?.evidence ?? [];
     expect(evidence).toHaveLength(1);
     expect(evidence[0]).toMatch(/^active: .*since 2026-10-20/);
+  });
+
+  test('a reported pramipexole that restates a completed order still current is one therapy, listed once as the completed order', () => {
+    const reported: MedicationStatement = {
+      resourceType: 'MedicationStatement',
+      id: 'reported',
+      status: 'active',
+      subject: { reference: 'Patient/p1' },
+      medicationCodeableConcept: PRAMIPEXOLE_025,
+      dosage: [{ text: 'Take 1 tablet at bedtime' }],
+      effectiveDateTime: '2026-10-05',
+    };
+    const s = snapshot([pramipexole('c', { authoredOn: '2026-10-02' })], [reported]);
+    expect(s.activeMedications.map((m) => m.reference)).toEqual(['MedicationStatement/reported']);
+    expect(s.currentTherapy.map((m) => m.reference)).toEqual(['MedicationRequest/c']);
+    const evidence = finding(s, 'dopamine-agonist-review')?.evidence ?? [];
+    expect(evidence).toHaveLength(1);
+    expect(evidence[0]).toMatch(/^completed order still current: authored 2026-10-02/);
   });
 
   test('at order time the completed order enters the baseline once, with the same reason the chart shows', () => {
