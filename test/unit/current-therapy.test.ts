@@ -96,6 +96,21 @@ describe('completed orders that are current therapy when the chart opens', () =>
     );
   });
 
+  test('pramipexole 0.75 mg/day on an order completed 30 days ago is above the RLS maximum: augmentation is suspected when the chart opens, naming the completed order', () => {
+    const s = snapshot([
+      pramipexole('c', {
+        authoredOn: '2026-10-02',
+        dosageInstruction: [{ text: 'Take 3 tablets at bedtime' }],
+      }),
+    ]);
+    const card = finding(s, 'augmentation-suspected');
+    expect(card?.evidence).toContain('sign: pramipexole 0.75 mg/day is above the RLS maximum of 0.5 mg/day');
+    expect(card?.evidence[0]).toMatch(
+      /^completed order still current: authored 2026-10-02, 30 days ago \(within 90 days\): pramipexole .*0\.75 mg\/day/,
+    );
+    expect(finding(s, 'dopamine-agonist-review')).toBeUndefined();
+  });
+
   test('a completed order renewed by a later active order of the same drug is one therapy, listed once as the active order', () => {
     const s = snapshot([
       pramipexole('old', { authoredOn: '2026-09-15' }),
