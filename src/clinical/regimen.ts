@@ -1,8 +1,9 @@
 /**
- * The regimen at order time (catalog policy; docs/clinical.md, "Order time"): what the
- * patient takes now (the baseline), which of it the draft orders replace, and
- * what the patient will take once they are signed (the resulting regimen).
- * Pure: the snapshot in, the regimen out.
+ * Current therapy and the regimen at order time (catalog policy; docs/clinical.md,
+ * "Order time"): which completed orders the patient still takes (read the same way
+ * at every hook), what the patient takes now (the baseline), which of it the draft
+ * orders replace, and what the patient will take once they are signed (the
+ * resulting regimen). Pure: the snapshot in, the regimen out.
  */
 import { isDopaminergic } from './equivalents.js';
 import type { MedicationFact } from './medications.js';
@@ -13,7 +14,10 @@ import { displayDate } from './time.js';
 /** A completed order that still counts as current therapy, and why. */
 export interface CompletedInBaseline {
   readonly fact: MedicationFact;
-  /** "authored 2026-09-17, within 90 days" or "supply to 2026-12-16 (expected supply of 90 days)". */
+  /**
+   * "completed order still current: authored 2026-10-02, 30 days ago (within 90 days)" or
+   * "completed order still current: supply to 2026-12-16 (...) plus 7 days".
+   */
   readonly why: string;
 }
 
@@ -110,16 +114,47 @@ export function replacement(draft: MedicationFact, base: MedicationFact): string
   return `replaces ${base.reference} (same time of day: ${said})`;
 }
 
-/** The baseline, the replaced orders and the resulting regimen for an order hook. */
-export function orderRegimen(s: PatientSnapshot): OrderRegimen {
-  const history = s.medicationHistory.filter((m) => m.resourceType === 'MedicationRequest');
+/**
+ * The completed orders of the history that still count as current therapy
+ * ({@link completedStillCurrent}), each with why; an order that a later order of
+ * the same drug supersedes is left out (the later one is the therapy). The
+ * snapshot holds the result, so patient-view and order time read one list.
+ */
+export function completedOrdersStillCurrent(
+  medicationHistory: readonly MedicationFact[],
+  now: Date,
+): CompletedInBaseline[] {
+  const history = medicationHistory.filter((m) => m.resourceType === 'MedicationRequest');
   const completed: CompletedInBaseline[] = [];
   for (const m of history) {
-    const why = completedStillCurrent(m, s.now);
+    const why = completedStillCurrent(m, now);
     if (!why) continue;
     if (history.some((later) => later.status !== 'draft' && supersedes(later, m))) continue;
     completed.push({ fact: m, why });
   }
+  return completed;
+}
+
+/**
+ * What the patient takes now, as patient-view reads it: the active medications
+ * plus the completed orders still current. A reported medication that restates
+ * one of those completed orders (same drug, same or unstated time of day) is the
+ * same therapy and is counted once, as the order, the way the order-time baseline counts it.
+ */
+export function currentTherapyOf(
+  activeMedications: readonly MedicationFact[],
+  completed: readonly CompletedInBaseline[],
+): MedicationFact[] {
+  const orders = completed.map((c) => c.fact);
+  const active = activeMedications.filter(
+    (m) => m.resourceType !== 'MedicationStatement' || !orders.some((o) => sameTherapy(o, m)),
+  );
+  return [...active, ...orders];
+}
+
+/** The baseline, the replaced orders and the resulting regimen for an order hook. */
+export function orderRegimen(s: PatientSnapshot): OrderRegimen {
+  const completed = s.completedStillCurrent;
   const orders = [
     ...s.activeMedications.filter((m) => m.resourceType === 'MedicationRequest'),
     ...completed.map((c) => c.fact),

@@ -56,6 +56,7 @@ import {
   SLEEP_APNEA_TREATMENT_WITHIN_MONTHS,
 } from '../knowledge/thresholds.js';
 import { isUsableStatus, monthsBefore, observationTime, parseFhirTime } from './time.js';
+import { type CompletedInBaseline, completedOrdersStillCurrent, currentTherapyOf } from './regimen.js';
 
 /** Everything gathered for one call, already filtered to this patient. */
 export interface PatientData {
@@ -173,8 +174,24 @@ export interface PatientSnapshot {
   /** Ferritin and TSAT: a result drawn before an IV iron dose of the last 12 months is not current. */
   readonly ferritin: LabFinding;
   readonly tsat: LabFinding;
+  /** Active and on-hold orders, active statements: the status as recorded. */
   readonly activeMedications: readonly MedicationFact[];
   readonly medicationHistory: readonly MedicationFact[];
+  /**
+   * Completed orders of a dopaminergic drug, alpha-2-delta ligand or opioid that
+   * the patient still takes (a dispensed prescription is marked completed), with
+   * why: read once here, for every hook (catalog policy; docs/clinical.md, "What the
+   * snapshot knows").
+   */
+  readonly completedStillCurrent: readonly CompletedInBaseline[];
+  /**
+   * What the patient takes now, as patient-view rules read it: the active
+   * medications plus the completed orders still current (a reported medication
+   * restating one of those orders counted once, as the order). Order hooks reason on
+   * the regimen at order time instead (`orderRegimen`), which counts the same
+   * completed orders once.
+   */
+  readonly currentTherapy: readonly MedicationFact[];
   readonly irlsScores: readonly ScoreFact[];
   /** Every active condition as written (text and coding displays), for indications matched on text. */
   readonly problemList: readonly ProblemFact[];
@@ -578,6 +595,9 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     draftOrders.push({ ...fact, selected: !selections || selections.has(fact.reference) });
   }
 
+  const activeMedications = facts.filter(isActive);
+  const medicationHistory = facts.filter(isHistory);
+  const completedStillCurrent = completedOrdersStillCurrent(medicationHistory, now);
   const {
     rls,
     rlsInRemission,
@@ -606,8 +626,10 @@ export function buildSnapshot(data: PatientData, now: Date, drafts?: DraftOrders
     ...(latestIvIron ? { latestIvIron } : {}),
     ferritin,
     tsat,
-    activeMedications: facts.filter(isActive),
-    medicationHistory: facts.filter(isHistory),
+    activeMedications,
+    medicationHistory,
+    completedStillCurrent,
+    currentTherapy: currentTherapyOf(activeMedications, completedStillCurrent),
     irlsScores: records.irlsScores,
     problemList: records.problemList,
     draftOrders,

@@ -161,6 +161,21 @@ export const IRLS_RECENT_MONTHS = 6;
 /** Yearly augmentation risk on dopamine agonists, % (AASM 2025 summary; Silver 2011 ~7 %/yr [V]). */
 export const DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR = { min: 7, max: 10 } as const;
 
+// ---------------------------------------------------------------------------
+// Current therapy: completed orders still taken, at every hook (catalog policy;
+// docs/clinical.md, "What the snapshot knows" and "Order time")
+// ---------------------------------------------------------------------------
+
+/**
+ * A dopaminergic, alpha-2-delta or opioid order marked completed still counts
+ * as current therapy this many days after it was authored (a dispensed
+ * prescription is often marked completed while the patient still takes it).
+ */
+export const COMPLETED_ORDER_CURRENT_DAYS = 90;
+
+/** When a completed order states its supply, it counts until the supply ends plus this many days. */
+export const SUPPLY_GRACE_DAYS = 7;
+
 /**
  * The thresholds as card templates may quote them (`{{ferritinTarget}}` ...),
  * so that card text never restates a number of its own.
@@ -205,21 +220,9 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   reassessMaxWeeks: String(REASSESS_IRLS_WEEKS.max),
   augmentationRiskMin: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.min),
   augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),
+  completedOrderCurrentDays: String(COMPLETED_ORDER_CURRENT_DAYS),
+  supplyGraceDays: String(SUPPLY_GRACE_DAYS),
 };
-
-// ---------------------------------------------------------------------------
-// Regimen at order time (catalog policy; docs/clinical.md, "Order time")
-// ---------------------------------------------------------------------------
-
-/**
- * A dopaminergic, alpha-2-delta or opioid order marked completed still counts
- * as current therapy this many days after it was authored (a dispensed
- * prescription is often marked completed while the patient still takes it).
- */
-export const COMPLETED_ORDER_CURRENT_DAYS = 90;
-
-/** When a completed order states its supply, it counts until the supply ends plus this many days. */
-export const SUPPLY_GRACE_DAYS = 7;
 
 /**
  * IRLS total from which RLS is severe (bands 21-30 severe, 31-40 very severe; [S]).

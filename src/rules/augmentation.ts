@@ -25,7 +25,7 @@ import { displayDate, monthsBefore } from '../clinical/time.js';
 import { type CompletedInBaseline, type OrderRegimen, orderRegimen, totalOf } from '../clinical/regimen.js';
 import type { DraftOrderFact, ScoreFact } from '../clinical/snapshot.js';
 import { doseReading, medication, num } from './describe.js';
-import { selectedDrafts } from './focus.js';
+import { completedWhy, selectedDrafts, therapyName } from './focus.js';
 import { gateLines, gateNames, opioidGates } from './gates.js';
 import type { Finding, Rule, SuggestionIntent } from './types.js';
 
@@ -33,6 +33,15 @@ function doseLine(m: MedicationFact): string {
   const eq = describeEquivalent(m);
   const since = m.start ? ` since ${displayDate(m.start)}` : '';
   return `${medication(m)}${eq && m.ingredient.id !== 'pramipexole' ? ` = ${eq}` : ''}${since}`;
+}
+
+/**
+ * A current dopaminergic drug as patient-view cards list it: "active: <dose line>",
+ * or for a completed order still current the order-time wording (why, dose, reference).
+ */
+function currentLine(s: PatientSnapshot, m: MedicationFact): string {
+  const why = completedWhy(s, m);
+  return why ? describeCompleted({ fact: m, why }) : `active: ${doseLine(m)}`;
 }
 
 /**
@@ -74,7 +83,7 @@ export function augmentationSigns(s: PatientSnapshot): string[] {
       ...increases.lines,
     );
   }
-  const agonists = s.activeMedications.filter(isDopamineAgonist);
+  const agonists = s.currentTherapy.filter(isDopamineAgonist);
   for (const m of agonists) {
     const max = RLS_MAX_DAILY_DOSE_MG[m.ingredient.id];
     if (max !== undefined && m.dose.known && m.dose.mgPerDay > max) {
@@ -114,13 +123,13 @@ function augmentationPlan(s: PatientSnapshot): {
   lines: string[];
   suggestions: SuggestionIntent[];
 } {
-  const a2d = s.activeMedications.filter((m) => m.classes.includes('alpha2delta'));
+  const a2d = s.currentTherapy.filter((m) => m.classes.includes('alpha2delta'));
   const gabapentin: SuggestionIntent = { kind: 'gabapentin-instead', esrd: !!s.esrd };
   if (a2d.length === 0) {
     // Severe augmentation: the clinical guidance goes straight to an opioid (when no gate applies).
     const latest = recentIrls(s);
     const gates = opioidGates(s);
-    const onOpioid = s.activeMedications.some((m) => m.classes.includes('opioid'));
+    const onOpioid = s.currentTherapy.some((m) => m.classes.includes('opioid'));
     if (latest && latest.value >= IRLS_SEVERE_AT_LEAST && !s.esrd && !onOpioid && gates.length === 0)
       return {
         variant: 'severe',
@@ -137,7 +146,7 @@ function augmentationPlan(s: PatientSnapshot): {
       (m) => `${m.ingredient.display} ${m.dose.known ? `${num(m.dose.mgPerDay)} mg/day` : '(dose unknown)'}`,
     )
     .join(' + ');
-  const on = `already on ${a2d.map(medication).join('; ')}`;
+  const on = `already on ${a2d.map((m) => therapyName(s, m)).join('; ')}`;
   if (s.esrd)
     return {
       variant: 'esrd-on-alpha2delta',
@@ -161,12 +170,12 @@ function augmentationPlan(s: PatientSnapshot): {
     };
   }
   const therapeuticLine = `${on}: at or above the adequate dose, so the next step is an opioid`;
-  const opioids = s.activeMedications.filter((m) => m.classes.includes('opioid'));
+  const opioids = s.currentTherapy.filter((m) => m.classes.includes('opioid'));
   if (opioids.length > 0)
     return {
       variant: 'on-opioid',
       values: { partner },
-      lines: [therapeuticLine, `already on an opioid: ${opioids.map(medication).join('; ')}`],
+      lines: [therapeuticLine, `already on an opioid: ${opioids.map((m) => therapyName(s, m)).join('; ')}`],
       suggestions: [],
     };
   const gates = opioidGates(s);
@@ -185,13 +194,16 @@ function augmentationPlan(s: PatientSnapshot): {
   };
 }
 
-/** `augmentation-suspected`: an active dopaminergic drug (agonist or levodopa) with any sign of augmentation. */
+/**
+ * `augmentation-suspected`: a current dopaminergic drug (agonist or levodopa: active, or a
+ * completed order still current) with any sign of augmentation.
+ */
 export const augmentationSuspected: Rule = {
   id: 'augmentation-suspected',
   hooks: ['patient-view'],
   about: {
     firesWhen:
-      'an active agonist or levodopa and: an augmentation finding not recorded as absent, ≥ 2 dose increases in 12 months, a dose above the RLS maximum (2 agonists: summed > 0.5 mg pramipexole-eq.), a rising IRLS',
+      'a current agonist or levodopa (active, or a completed order still current) and: an augmentation finding not recorded as absent, ≥ 2 dose increases in 12 months, a dose above the RLS maximum (2 agonists: summed > 0.5 mg pramipexole-eq.), a rising IRLS',
     indicator: 'warning',
     suggests:
       'fitted: gabapentin 300 mg TID; titrate the one taken; or ER oxycodone (opioid gates); computed taper',
@@ -199,7 +211,7 @@ export const augmentationSuspected: Rule = {
   },
   evaluate(s) {
     if (!s.rls) return undefined;
-    const dopaminergic = s.activeMedications.filter(isDopaminergic);
+    const dopaminergic = s.currentTherapy.filter(isDopaminergic);
     if (dopaminergic.length === 0) return undefined;
     const signs = augmentationSigns(s);
     if (signs.length === 0) return undefined;
@@ -228,7 +240,7 @@ export const augmentationSuspected: Rule = {
         ...plan.values,
       },
       evidence: [
-        ...dopaminergic.map((m) => `active: ${doseLine(m)}`),
+        ...dopaminergic.map((m) => currentLine(s, m)),
         ...signs.map((x) => `sign: ${x}`),
         ...plan.lines,
       ],
@@ -236,7 +248,7 @@ export const augmentationSuspected: Rule = {
         .map(describeEquivalent)
         .filter((x): x is string => !!x)
         .concat(
-          s.activeMedications
+          s.currentTherapy
             .filter((m) => m.dose.known && (isDopaminergic(m) || m.classes.includes('alpha2delta')))
             .map(doseReading),
         )
@@ -255,19 +267,23 @@ export const augmentationSuspected: Rule = {
   },
 };
 
-/** `dopamine-agonist-review`: an active dopamine agonist or levodopa with no sign of augmentation. */
+/**
+ * `dopamine-agonist-review`: a current dopamine agonist or levodopa (active, or a completed
+ * order still current) with no sign of augmentation.
+ */
 export const dopamineAgonistReview: Rule = {
   id: 'dopamine-agonist-review',
   hooks: ['patient-view'],
   about: {
-    firesWhen: 'an active pramipexole, ropinirole, rotigotine or levodopa, and no sign of augmentation',
+    firesWhen:
+      'a current pramipexole, ropinirole, rotigotine or levodopa (active, or a completed order still current: its supply + {{supplyGraceDays}} days, else authored ≤ {{completedOrderCurrentDays}} days ago), and no sign of augmentation',
     indicator: 'info',
     suggests: 'none',
     basis: 'AASM 2025: conditional against standard use',
   },
   evaluate(s, hook) {
     if (!s.rls) return undefined;
-    const dopaminergic = s.activeMedications.filter(isDopaminergic);
+    const dopaminergic = s.currentTherapy.filter(isDopaminergic);
     if (dopaminergic.length === 0) return undefined;
     if (augmentationSuspected.evaluate(s, hook)) return undefined;
     const missing: string[] = [];
@@ -279,7 +295,7 @@ export const dopamineAgonistReview: Rule = {
       ruleId: 'dopamine-agonist-review',
       indicator: 'info',
       values: { drug: dopaminergic[0]?.ingredient.display ?? 'the dopamine agonist' },
-      evidence: dopaminergic.map((m) => `active: ${doseLine(m)}`),
+      evidence: dopaminergic.map((m) => currentLine(s, m)),
       computed: dopaminergic.map(describeEquivalent).filter((x): x is string => !!x),
       missing,
       suggestions: [],

@@ -8,8 +8,7 @@ import type { MedicationFact } from '../clinical/medications.js';
 import type { PatientSnapshot } from '../clinical/snapshot.js';
 import { NON_RLS_INDICATION_TEXT, RLS } from '../knowledge/terminology.js';
 import { displayDate } from '../clinical/time.js';
-import { medication } from './describe.js';
-import { activePlusDrafts, inFocus, isIngredient, kind, ofClass } from './focus.js';
+import { activePlusDrafts, inFocus, isIngredient, ofClass, therapyLine } from './focus.js';
 import type { Finding, Rule, RuleAbout } from './types.js';
 import type { Hook, Indicator } from '../protocol/types.js';
 
@@ -110,7 +109,7 @@ function avoidRule(spec: AvoidSpec): Rule {
         evidence: [
           ...found.map(
             (m) =>
-              `${kind(m)}: ${medication(m)}${m.reasons.length ? `; indication on the order: ${reasonText(m)}` : ''}`,
+              `${therapyLine(s, m)}${m.reasons.length ? `; indication on the order: ${reasonText(m)}` : ''}`,
           ),
           ...(fromList && found.some((m) => m.reasons.length === 0) ? [fromList.line] : []),
         ],

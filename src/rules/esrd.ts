@@ -5,8 +5,8 @@
 import type { MedicationFact } from '../clinical/medications.js';
 import { ESRD_GABAPENTIN_MAX_MG_PER_DAY } from '../knowledge/thresholds.js';
 import { displayDate } from '../clinical/time.js';
-import { doseReading, medication } from './describe.js';
-import { inFocus, isIngredient, kind } from './focus.js';
+import { doseReading } from './describe.js';
+import { inFocus, isIngredient, therapyLine } from './focus.js';
 import type { Rule, RuleAbout, SuggestionIntent } from './types.js';
 
 /**
@@ -38,11 +38,7 @@ function esrdDrugRule(
         ruleId: id,
         indicator: 'warning',
         values: {},
-        evidence: [
-          `ESRD: ${s.esrd.display}${since}`,
-          ...dialysis,
-          ...found.map((m) => `${kind(m)}: ${medication(m)}`),
-        ],
+        evidence: [`ESRD: ${s.esrd.display}${since}`, ...dialysis, ...found.map((m) => therapyLine(s, m))],
         computed: showDose ? found.filter((m) => m.dose.known).map(doseReading) : [],
         missing: showDose ? found.filter((m) => !m.dose.known).map(doseReading) : [],
         suggestions:
@@ -62,7 +58,8 @@ function esrdDrugRule(
 
 /** `esrd-avoid-pregabalin`: ESRD and pregabalin (draft at order time, active at patient-view). */
 export const esrdAvoidPregabalin = esrdDrugRule('esrd-avoid-pregabalin', isIngredient('pregabalin'), false, {
-  firesWhen: 'ESRD (or CKD 5 on dialysis) and pregabalin drafted (or active)',
+  firesWhen:
+    'ESRD (or CKD 5 on dialysis) and pregabalin drafted (or current: active, or a completed order still current)',
   indicator: 'warning',
   suggests: 'replace with gabapentin 100 mg',
   basis: 'AASM 2025 ESRD',
@@ -97,7 +94,7 @@ export const esrdAvoidGabapentinEnacarbil = esrdDrugRule(
   false,
   {
     firesWhen:
-      'ESRD (or CKD 5 on dialysis) and gabapentin enacarbil drafted (or active), by code or name (Horizant)',
+      'ESRD (or CKD 5 on dialysis) and gabapentin enacarbil drafted (or current), by code or name (Horizant)',
     indicator: 'warning',
     suggests: 'replace with gabapentin 100 mg',
     basis: 'gabapentin enacarbil label; AASM 2025 ESRD',

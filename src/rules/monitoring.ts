@@ -4,15 +4,15 @@
  */
 import { REASSESS_IRLS_WEEKS } from '../knowledge/thresholds.js';
 import { daysBetween, displayDate } from '../clinical/time.js';
-import { medication } from './describe.js';
-import { ofClass } from './focus.js';
+import { ofClass, therapyName } from './focus.js';
 import type { Rule } from './types.js';
 
 const RLS_THERAPY = ofClass('opioid', 'alpha2delta');
 
 /**
  * `reassess-irls`: a therapy started 4-12 weeks ago and no IRLS score since. An
- * opioid or alpha-2-delta ligand counts while active; an IV iron dose counts
+ * opioid or alpha-2-delta ligand counts while current (active, or a completed
+ * order still current); an IV iron dose counts
  * whatever its order status (an infusion order is usually completed once given).
  */
 export const reassessIrls: Rule = {
@@ -20,7 +20,7 @@ export const reassessIrls: Rule = {
   hooks: ['patient-view'],
   about: {
     firesWhen:
-      'an active opioid or alpha-2-delta ligand, or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
+      'a current opioid or alpha-2-delta ligand (active, or a completed order still current), or an IV iron dose of any order status (a completed infusion order counts), started **4-6 weeks** ago and no IRLS score since',
     indicator: 'info',
     suggests: 'none',
     basis: 'clinical guidance (AASM 2025 summary): IRLS at 4-6 weeks',
@@ -34,11 +34,11 @@ export const reassessIrls: Rule = {
     };
     const noScoreSince = (start: number): boolean => !s.irlsScores.some((score) => score.time >= start);
     const lines: string[] = [];
-    for (const m of s.activeMedications) {
+    for (const m of s.currentTherapy) {
       if (!RLS_THERAPY(m) || m.startTime === undefined) continue;
       if (!inWindow(m.startTime) || !noScoreSince(m.startTime)) continue;
       lines.push(
-        `${medication(m)}: started ${displayDate(m.start ?? '')}, ${Math.floor(daysBetween(m.startTime, now) / 7)} weeks ago`,
+        `${therapyName(s, m)}: started ${displayDate(m.start ?? '')}, ${Math.floor(daysBetween(m.startTime, now) / 7)} weeks ago`,
       );
     }
     const iron = s.latestIvIron;

@@ -19,7 +19,7 @@ import {
 import { orderRegimen } from '../clinical/regimen.js';
 import { displayDate } from '../clinical/time.js';
 import { describeLab, labShort, medication, num } from './describe.js';
-import { activePlusDrafts, inFocus, kind, ofClass, selectedDrafts } from './focus.js';
+import { activePlusDrafts, inFocus, ofClass, selectedDrafts, therapyLine } from './focus.js';
 import { gateLines, gateNames, opioidGates } from './gates.js';
 import { ironNotOptimized, ivIronCeilingReasons, ivIronTooRecent } from './iron.js';
 import type { Finding, Rule, SuggestionIntent } from './types.js';
@@ -62,7 +62,7 @@ export const opioidSafetyChecks: Rule = {
   hooks: ['patient-view', 'order-select', 'order-sign'],
   about: {
     firesWhen:
-      'an opioid drafted (or active) for RLS; checks: risk screen documented, no opioid use disorder (active or remitted), sleep apnea (any type) absent or treated, not pregnant ("involve obstetrics"), a laxative; respiratory monitoring is advice, not a check',
+      'an opioid drafted (or current at patient-view: active, or a completed order still current) for RLS; checks: risk screen documented, no opioid use disorder (active or remitted), sleep apnea (any type) absent or treated, not pregnant ("involve obstetrics"), a laxative; respiratory monitoring is advice, not a check',
     indicator:
       '**critical** with opioid use disorder; warning if a check fails, else info; the summary names only the failed checks. Buprenorphine/methadone for OUD (OUD reasonCode, OUD on agonist therapy, or a renewal of the agonist the patient with OUD takes): info at order time, nothing at patient-view',
     suggests: 'stool softener/laxative order when missing',
@@ -81,7 +81,7 @@ export const opioidSafetyChecks: Rule = {
         indicator: 'info',
         values: { drug: opioids[0]?.ingredient.display ?? 'the opioid' },
         evidence: [
-          ...opioids.map((m) => `${kind(m)}: ${medication(m)}`),
+          ...opioids.map((m) => therapyLine(s, m)),
           s.opioidUseDisorder
             ? `opioid use disorder: ${s.opioidUseDisorder.display}${s.opioidUseDisorder.onAgonistTherapy ? ' (on agonist therapy)' : ''}`
             : 'ordered with an opioid use disorder indication',
@@ -145,8 +145,8 @@ export const opioidSafetyChecks: Rule = {
         failed: failed.map((f) => f.short).join(', '),
       },
       evidence: [
-        ...rlsOpioids.map((m: MedicationFact) => `${kind(m)}: ${medication(m)}`),
-        ...oudCare.map((m) => `${kind(m)}: ${medication(m)} (treats opioid use disorder, not judged here)`),
+        ...rlsOpioids.map((m: MedicationFact) => therapyLine(s, m)),
+        ...oudCare.map((m) => `${therapyLine(s, m)} (treats opioid use disorder, not judged here)`),
         ...failed.map((f) => `not met: ${f.line}`),
         ...met.map((x) => `met: ${x}`),
       ],
@@ -187,7 +187,7 @@ export const sedativeCombinationUntreatedOsa: Rule = {
       values: {},
       evidence: [
         `sleep apnea: ${s.osa.display}, no PAP, oral appliance or other treatment on record`,
-        ...[...opioids, ...alpha2delta, ...benzodiazepines].map((m) => `${kind(m)}: ${medication(m)}`),
+        ...[...opioids, ...alpha2delta, ...benzodiazepines].map((m) => therapyLine(s, m)),
       ],
       computed: [],
       missing: s.unavailable.filter((u) => /procedure|device/i.test(u)),

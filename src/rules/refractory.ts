@@ -63,7 +63,7 @@ export const refractoryNextStep: Rule = {
   hooks: ['patient-view'],
   about: {
     firesWhen:
-      'an adequate alpha-2-delta trial (gabapentin ≥ 1800, pregabalin ≥ 300, gabapentin enacarbil ≥ 600 mg/day) or a dopaminergic course (agonist or levodopa), current or past; iron optimized (ferritin > 75 ng/mL and TSAT > 20 %, strictly, as the clinical guidance defines refractory); no active opioid; RLS not in remission; latest IRLS of 6 months ≥ 11 (≤ 10 is mild: no card; none: the card says control could not be judged); `augmentation-suspected` does not fire; no drug that worsens RLS and no untreated sleep apnea',
+      'an adequate alpha-2-delta trial (gabapentin ≥ 1800, pregabalin ≥ 300, gabapentin enacarbil ≥ 600 mg/day) or a dopaminergic course (agonist or levodopa), current or past; iron optimized (ferritin > 75 ng/mL and TSAT > 20 %, strictly, as the clinical guidance defines refractory); no current opioid (active, or a completed order still current); RLS not in remission; latest IRLS of 6 months ≥ 11 (≤ 10 is mild: no card; none: the card says control could not be judged); `augmentation-suspected` does not fire; no drug that worsens RLS and no untreated sleep apnea',
     indicator: 'info',
     suggests:
       'ER oxycodone 10 mg at bedtime, **only when no opioid gate applies**; with a gate (opioid use disorder active or remitted, pregnancy) no order: the card names the gate and offers peroneal nerve stimulation and specialist review',
@@ -75,7 +75,7 @@ export const refractoryNextStep: Rule = {
     const dopaminergicCourses = s.medicationHistory.filter(isDopaminergic);
     if (trials.length === 0 && dopaminergicCourses.length === 0) return undefined;
     if (!ironOptimizedForRefractory(s)) return undefined;
-    if (s.activeMedications.some(ofClass('opioid'))) return undefined;
+    if (s.currentTherapy.some(ofClass('opioid'))) return undefined;
     const irls = recentIrls(s);
     if (irls && irls.value <= IRLS_CONTROLLED_AT_MOST) return undefined;
     if (hasExacerbatingFactor(s)) return undefined;
@@ -106,7 +106,7 @@ export const refractoryNextStep: Rule = {
               `latest IRLS ${irls.value} on ${displayDate(irls.effective)} (above ${IRLS_CONTROLLED_AT_MOST}: symptoms not controlled)`,
             ]
           : []),
-        'no active opioid',
+        'no opioid taken: none active and no completed opioid order still current',
         ...gateLines(gates),
       ],
       computed: [...f.computed, ...t.computed],

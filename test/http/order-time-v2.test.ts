@@ -251,3 +251,44 @@ describe('drugs that worsen RLS, by brand and OTC name', () => {
     expect(c.detail).toContain('ZzzQuil nighttime sleep aid LiquiCaps');
   });
 });
+
+describe('completed orders when the chart opens (patient-view), counted as at order time', () => {
+  test('a pramipexole order completed 30 days ago, no supply stated, is current therapy: the review card names the completed order and why it counts', async () => {
+    const c = await card(
+      'chart-opens-on-pramipexole-completed-30-days-ago--patient-view.json',
+      'dopamine-agonist-review',
+    );
+    expect(c.detail).toContain(
+      'completed order still current: authored 2026-10-02, 30 days ago (within 90 days): pramipexole 0.25 mg tablet: 0.25 mg/day since 2026-10-02 (at bedtime) (MedicationRequest/rls-pramipexole-completed-30-days-pramipexole-025)',
+    );
+    expect(c.detail).not.toContain('active: pramipexole');
+  });
+
+  test('a completed order whose supply still lasts is current therapy, and the card gives the supply end', async () => {
+    const c = await card(
+      'chart-opens-while-a-completed-pramipexole-supply-lasts--patient-view.json',
+      'dopamine-agonist-review',
+    );
+    expect(c.detail).toContain(
+      'completed order still current: supply to 2026-12-16 (expected supply of 30 days × 3 fills = 90 days) plus 7 days',
+    );
+    expect(c.detail).toContain('MedicationRequest/rls-pramipexole-completed-order-pramipexole-025');
+  });
+
+  test.each([
+    [
+      'authored 91 days ago, no supply stated',
+      'chart-opens-on-pramipexole-completed-91-days-ago--patient-view.json',
+    ],
+    [
+      'whose 30-day supply ended 10 days ago (beyond the 7-day grace)',
+      'chart-opens-10-days-after-a-completed-pramipexole-supply-ran-out--patient-view.json',
+    ],
+    [
+      'whose 30-day supply ended 31 days ago',
+      'chart-opens-after-a-completed-pramipexole-supply-ran-out--patient-view.json',
+    ],
+  ])('a completed pramipexole order %s is not current therapy: no review card', async (_what, file) => {
+    expect(ids(await cardsOf(file))).not.toContain('dopamine-agonist-review');
+  });
+});
