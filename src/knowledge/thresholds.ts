@@ -222,6 +222,7 @@ export const THRESHOLD_PLACEHOLDERS: Readonly<Record<string, string>> = {
   augmentationRiskMax: String(DOPAMINE_AGONIST_AUGMENTATION_PCT_PER_YEAR.max),
   completedOrderCurrentDays: String(COMPLETED_ORDER_CURRENT_DAYS),
   supplyGraceDays: String(SUPPLY_GRACE_DAYS),
+  opioidNaiveDays: String(OPIOID_NAIVE_WITHIN_DAYS),
 };
 
 /**

@@ -469,7 +469,7 @@ export const dopamineAgonistNewStart: Rule = {
   hooks: ['order-select', 'order-sign'],
   about: {
     firesWhen:
-      'a draft agonist for a patient with no dopaminergic drug in the baseline (active, or completed in the last 90 days)',
+      'a draft agonist for a patient with no dopaminergic drug in the baseline (active, or completed in the last {{completedOrderCurrentDays}} days)',
     indicator: 'info',
     suggests: 'replace the draft with gabapentin (none when an alpha-2-delta ligand is taken)',
     basis: 'AASM 2025: alpha-2-delta strong for, moderate',
@@ -534,7 +534,7 @@ function newStartFinding(
     values: { drug: first?.ingredient.display ?? 'the dopaminergic drug' },
     evidence: [
       ...drafts.map((d) => `draft ${doseLine(d)}${d.asNeeded ? ' (as needed)' : ''}`),
-      'no dopaminergic drug in the current regimen (active orders, reported medications, orders completed in the last 90 days)',
+      'no dopaminergic drug in the current regimen (active orders, reported medications, orders completed in the last {{completedOrderCurrentDays}} days)',
       ...(fit.kind === 'titrate' ? [fit.line] : []),
     ],
     computed: drafts.map((d) => (d.dose.known ? doseReading(d) : undefined)).filter((x): x is string => !!x),

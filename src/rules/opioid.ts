@@ -311,7 +311,7 @@ export const opioidDoseAboveStart: Rule = {
   hooks: ['order-select', 'order-sign'],
   about: {
     firesWhen:
-      'a draft oxycodone (ER, IR or oxycodone-naloxone, by oxycodone mg/day) or methadone for RLS above 10 mg/day (or with a dose that cannot be read) for an opioid-naive patient: no opioid active and none ordered or reported in the last 90 days',
+      'a draft oxycodone (ER, IR or oxycodone-naloxone, by oxycodone mg/day) or methadone for RLS above 10 mg/day (or with a dose that cannot be read) for an opioid-naive patient: no opioid active and none ordered or reported in the last {{opioidNaiveDays}} days',
     indicator: 'warning',
     suggests:
       'replace the draft with the starting dose (ER oxycodone 10 mg at bedtime, methadone 5 mg daily); not offered when an opioid gate applies',
