@@ -238,6 +238,9 @@ function quantityOf(dosage: Dosage): Quantity | undefined {
 // with single-class repeats: linear in the (bounded) text.
 // ---------------------------------------------------------------------------
 
+/** Why a sig with several different amounts is not read as one dose per administration. */
+const MORE_THAN_ONE_DOSE = 'the sig text names more than one dose';
+
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
   one: 1,
   two: 2,
@@ -339,7 +342,7 @@ export function sigDose(
     unit: (m[2] ?? '').toLowerCase().startsWith('patch') ? ('patch' as const) : ('unit' as const),
   }));
   const distinct = new Set(counts.map((c) => `${c.count} ${c.unit}`));
-  if (distinct.size > 1) return { reason: 'the sig text names more than one dose' };
+  if (distinct.size > 1) return { reason: MORE_THAN_ONE_DOSE };
   const first = counts[0];
   if (first && Number.isFinite(first.count) && first.count > 0) return first;
   const masses = [...t.matchAll(MG_IN_SIG)].map((m) => {
@@ -347,8 +350,211 @@ export function sigDose(
     return Number(m[1]) * (unit.startsWith('mc') || unit.startsWith('micro') ? 0.001 : 1);
   });
   if (new Set(masses).size === 1 && masses[0] !== undefined && masses[0] > 0) return { mg: masses[0] };
-  if (masses.length > 1) return { reason: 'the sig text names more than one dose' };
+  if (masses.length > 1) return { reason: MORE_THAN_ONE_DOSE };
   return { reason: 'no dose in the sig text' };
+}
+
+/**
+ * Words that make a sig with several amounts a schedule over days (a titration
+ * or taper), not one day split in parts: such a sig is never summed.
+ */
+const SIG_SCHEDULE_WORDS =
+  /\b(?:then|increase|increasing|decrease|decreasing|titrate|titrating|taper|tapering|until|weeks?|days)\b/i;
+/** A range of amounts ("1-2 tablets", "1 to 2", "one or two"): the amount taken is not known. */
+const SIG_RANGE =
+  /(?:\d|\b(?:one|two|three|half))\s?(?:-|–|\bto\b|\bor\b)\s?(?:\d|(?:one|two|three|four)\b)/i;
+
+/** The named times of day of {@link SIG_TIMES}, as global expressions for finding where each is said. */
+const SIG_TIMES_AT: readonly { re: RegExp; slot: string }[] = SIG_TIMES.map(({ re, slot }) => ({
+  re: new RegExp(re.source, 'gi'),
+  slot,
+}));
+
+interface SigSpan {
+  /** where the mention starts in the text */ readonly at: number;
+  /** where it ends */ readonly end: number;
+}
+type SigAmount = SigSpan &
+  (
+    | { readonly kind: 'count'; readonly count: number; readonly patch: boolean; readonly statedMg?: number }
+    | { readonly kind: 'mg'; readonly mg: number }
+  );
+type SigTime = SigSpan & { readonly kind: 'time'; readonly slot: string };
+
+/** Where a match's first group starts (the match may begin with one separating character). */
+function groupStart(m: RegExpMatchArray): number {
+  const group = m[1] ?? '';
+  return (m.index ?? 0) + Math.max(0, m[0].indexOf(group));
+}
+
+function massOf(value: string | undefined, unit: string | undefined): number {
+  const u = (unit ?? '').toLowerCase();
+  return Number(value) * (u.startsWith('mc') || u.startsWith('micro') ? 0.001 : 1);
+}
+
+/**
+ * The amounts a sig names, in order: counts of product units and masses. A mass
+ * in brackets right after a count restates it ("1 capsule (300 mg total)") and is
+ * kept with the count, not read as another amount.
+ */
+function sigAmounts(t: string): SigAmount[] {
+  const counts: SigAmount[] = [...t.matchAll(COUNT_IN_SIG)].map((m) => ({
+    kind: 'count',
+    count: NUMBER_WORDS[(m[1] ?? '').toLowerCase()] ?? Number(m[1]),
+    patch: (m[2] ?? '').toLowerCase().startsWith('patch'),
+    at: groupStart(m),
+    end: (m.index ?? 0) + m[0].length,
+  }));
+  const masses: SigAmount[] = [...t.matchAll(MG_IN_SIG)].map((m) => ({
+    kind: 'mg',
+    mg: massOf(m[1], m[2]),
+    at: groupStart(m),
+    end: (m.index ?? 0) + m[0].length,
+  }));
+  const all = [...counts, ...masses].sort((a, b) => a.at - b.at);
+  const merged: SigAmount[] = [];
+  for (const a of all) {
+    const last = merged[merged.length - 1];
+    const between = last ? t.slice(last.end, a.at).replace(/\s/g, '') : '';
+    if (last?.kind === 'count' && last.statedMg === undefined && a.kind === 'mg' && between === '(') {
+      merged[merged.length - 1] = { ...last, statedMg: a.mg, end: a.end };
+    } else merged.push(a);
+  }
+  return merged;
+}
+
+/** The times of day a sig names, each where it is said, in order (overlapping mentions kept once). */
+function sigTimeMentions(t: string): SigTime[] {
+  const found: SigTime[] = [];
+  for (const { re, slot } of SIG_TIMES_AT)
+    for (const m of t.matchAll(re))
+      found.push({ kind: 'time', slot, at: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+  for (const m of t.matchAll(CLOCK_TIMES)) {
+    const slot = clockSlot(m[1] ?? '', m[2], m[3] ?? '');
+    if (slot) found.push({ kind: 'time', slot, at: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+  }
+  found.sort((a, b) => a.at - b.at);
+  const kept: SigTime[] = [];
+  for (const f of found) {
+    const last = kept[kept.length - 1];
+    if (!last || f.at >= last.end) kept.push(f);
+  }
+  return kept;
+}
+
+/** One part of a day split in the sig: an amount and the one time of day it is taken. */
+export interface SigSplitPart {
+  readonly amount: { readonly count: number; readonly statedMg?: number } | { readonly mg: number };
+  /** "morning", "bedtime", "17:00" ... */ readonly slot: string;
+}
+
+/**
+ * A sig that splits the day's dose ("300 mg in the morning and 600 mg at
+ * bedtime", "1 tab qam and 2 tabs qhs"): two or more amounts, each paired with
+ * exactly one distinct time of day, amounts and times alternating. Anything
+ * else gives a reason: a frequency on top of the times, "as needed", a range, a
+ * schedule over days, a patch, an amount without its time, a repeated time.
+ */
+export function sigSplitDose(text: string | undefined): { parts: SigSplitPart[] } | { reason: string } {
+  const t = boundedText(text);
+  if (!t) return { reason: 'no sig text' };
+  if (AS_NEEDED.test(t)) return { reason: 'the sig gives several amounts and says "as needed"' };
+  if (SIG_FREQUENCIES.some((f) => f.re.test(t)) || ONCE_DAILY.test(t))
+    return { reason: 'the sig gives several amounts and a frequency besides the times of day' };
+  if (SIG_RANGE.test(t)) return { reason: 'the sig gives a range of amounts' };
+  if (SIG_SCHEDULE_WORDS.test(t))
+    return { reason: 'the sig gives several amounts over a schedule of days (titration or taper)' };
+  const amounts = sigAmounts(t);
+  if (amounts.some((a) => a.kind === 'count' && a.patch))
+    return { reason: 'a patch sig with several amounts is not read' };
+  const times = sigTimeMentions(t);
+  if (amounts.length < 2 || amounts.length !== times.length)
+    return { reason: 'the sig does not give one time of day for each amount' };
+  const tokens = [...amounts, ...times].sort((a, b) => a.at - b.at);
+  const amountFirst = tokens[0]?.kind !== 'time';
+  const parts: SigSplitPart[] = [];
+  for (let i = 0; i + 1 < tokens.length; i += 2) {
+    const a = tokens[amountFirst ? i : i + 1];
+    const time = tokens[amountFirst ? i + 1 : i];
+    if (!a || !time || a.kind === 'time' || time.kind !== 'time')
+      return { reason: 'the sig does not give one time of day for each amount' };
+    if (parts.some((p) => p.slot === time.slot))
+      return { reason: `the sig names the time "${time.slot}" more than once` };
+    const value = a.kind === 'mg' ? a.mg : a.count;
+    if (!Number.isFinite(value) || value <= 0)
+      return { reason: 'the sig names an amount that is not positive' };
+    const amount: SigSplitPart['amount'] =
+      a.kind === 'mg'
+        ? { mg: a.mg }
+        : { count: a.count, ...(a.statedMg !== undefined ? { statedMg: a.statedMg } : {}) };
+    parts.push({ amount, slot: time.slot });
+  }
+  return { parts };
+}
+
+/** True when a sig names both a count of units and a mass that does not restate that count. */
+function mixesCountsAndMasses(sig: string): boolean {
+  const amounts = sigAmounts(sig);
+  return amounts.some((a) => a.kind === 'count') && amounts.some((a) => a.kind === 'mg');
+}
+
+/** "morning", "bedtime", or "at 17:00" for a clock time. */
+function slotWords(slot: string): string {
+  return /^\d/.test(slot) ? `at ${slot}` : slot;
+}
+
+/**
+ * Step 2 for a sig that splits the day's dose: the sum of its parts, each a
+ * mass as written or a count times the product strength (a count's bracketed
+ * mass must agree with the strength; with no strength, that mass is used).
+ */
+function fromSplitSig(dosage: Dosage, sig: string | undefined, strength: Strength | undefined): DailyDose {
+  const split = sigSplitDose(sig);
+  if ('reason' in split) return { known: false, reason: `${MORE_THAN_ONE_DOSE}: ${split.reason}` };
+  const structured = administrationsPerDay(dosage.timing);
+  if ('perDay' in structured && structured.perDay !== split.parts.length)
+    return {
+      known: false,
+      reason: `${MORE_THAN_ONE_DOSE}: the timing (${structured.how}) does not match its ${split.parts.length} times of day`,
+    };
+  const unit = strength?.basis === 'unit' ? strength : undefined;
+  let total = 0;
+  const said: string[] = [];
+  for (const { amount, slot } of split.parts) {
+    let mg: number;
+    let words: string;
+    if ('mg' in amount) {
+      mg = amount.mg;
+      words = `${amount.mg} mg`;
+    } else if (unit) {
+      mg = amount.count * unit.mg;
+      if (amount.statedMg !== undefined && Math.abs(amount.statedMg - mg) > 1e-9)
+        return {
+          known: false,
+          reason: `${MORE_THAN_ONE_DOSE}: ${amount.count} × ${unit.mg} mg (${unit.from}) is not the ${amount.statedMg} mg the sig states`,
+        };
+      words = `${amount.count} × ${unit.mg} mg`;
+    } else if (amount.statedMg !== undefined) {
+      mg = amount.statedMg;
+      words = `${amount.statedMg} mg`;
+    } else {
+      return {
+        known: false,
+        reason: `${MORE_THAN_ONE_DOSE}: the sig counts tablets but the strength per tablet is unknown`,
+      };
+    }
+    total += mg;
+    said.push(`${words} ${slotWords(slot)}`);
+  }
+  const mgPerDay = Math.round(total * 1000) / 1000;
+  const usedStrength =
+    unit && split.parts.some((p) => 'count' in p.amount) ? ` (${unit.mg} mg per unit: ${unit.from})` : '';
+  return {
+    known: true,
+    mgPerDay,
+    how: `read from the sig text: ${said.join(' + ')} = ${mgPerDay} mg/day${usedStrength} (sig "${sig ?? ''}")`,
+    method: 'product-and-sig',
+  };
 }
 
 /** The sig texts of one Dosage line (text, then patient instruction), bounded. */
@@ -363,7 +569,13 @@ function sigOf(dosage: Dosage): string | undefined {
 function fromSig(dosage: Dosage, strength: Strength | undefined): DailyDose {
   const sig = sigOf(dosage);
   const dose = sigDose(sig);
+  if ('reason' in dose && dose.reason === MORE_THAN_ONE_DOSE) return fromSplitSig(dosage, sig, strength);
   if ('reason' in dose) return { known: false, reason: dose.reason };
+  if (sig && mixesCountsAndMasses(sig)) {
+    // "1 tab in the morning and 600 mg at bedtime": summed when each amount has its own time of day.
+    const split = fromSplitSig(dosage, sig, strength);
+    if (split.known) return split;
+  }
   // A patch is worn for 24 h: one application a day unless the timing or sig says otherwise.
   if ('count' in dose && dose.unit === 'patch') {
     if (!strength || strength.basis !== 'per-24h')

@@ -1,5 +1,12 @@
 import type { Dosage, MedicationRequest } from 'fhir/r4.js';
-import { dailyDose, sigDose, sigFrequency, sigTimes, strengthFromText } from '../../src/clinical/dose.js';
+import {
+  dailyDose,
+  sigDose,
+  sigFrequency,
+  sigSplitDose,
+  sigTimes,
+  strengthFromText,
+} from '../../src/clinical/dose.js';
 import { MAX_PARSED_TEXT } from '../../src/knowledge/drug-catalog.js';
 import { fromMedicationRequest } from '../../src/clinical/medications.js';
 import { lookupText } from '../../src/knowledge/drug-catalog.js';
@@ -191,6 +198,160 @@ describe('a strength in text is never read from part of a longer number', () => 
       () => undefined,
     );
     expect(fact?.dose).toMatchObject({ known: true, mgPerDay: 0.5 });
+  });
+});
+
+describe('step 2: a sig that splits the day in different amounts at different times', () => {
+  const gabapentin300 = { coding: [{ system: RX, code: '310431' }] };
+  const gabapentinByText = { text: 'gabapentin capsule' };
+  const pramipexole025 = { coding: [{ system: RX, code: '859040' }] };
+  const sig = (
+    medication: MedicationRequest['medicationCodeableConcept'],
+    text: string,
+    timing?: Dosage['timing'],
+  ) =>
+    doseOf(
+      order({
+        medicationCodeableConcept: medication,
+        dosageInstruction: [{ text, ...(timing ? { timing } : {}) }],
+      }),
+    );
+
+  test('gabapentin "300 mg in the morning and 600 mg at bedtime" is 900 mg/day, and the card says how', () => {
+    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime')).toEqual({
+      known: true,
+      mgPerDay: 900,
+      method: 'product-and-sig',
+      how: 'read from the sig text: 300 mg morning + 600 mg bedtime = 900 mg/day (sig "300 mg in the morning and 600 mg at bedtime")',
+    });
+  });
+
+  test('gabapentin 300 mg capsules, "1 tablet in the morning and 2 tablets at bedtime", is 900 mg/day (counts × strength)', () => {
+    const dose = sig(gabapentin300, '1 tablet in the morning and 2 tablets at bedtime');
+    expect(dose).toMatchObject({ known: true, mgPerDay: 900, method: 'product-and-sig' });
+    expect(dose.known && dose.how).toContain('1 × 300 mg morning + 2 × 300 mg bedtime = 900 mg/day');
+  });
+
+  test('"take 1 tab qam and 2 tabs qhs" of gabapentin 300 mg is 900 mg/day', () => {
+    expect(sig(gabapentin300, 'take 1 tab qam and 2 tabs qhs')).toMatchObject({ known: true, mgPerDay: 900 });
+  });
+
+  test('pramipexole "0.125 mg at 5 pm and 0.25 mg at bedtime" is 0.375 mg/day', () => {
+    const dose = sig(pramipexole025, '0.125 mg at 5 pm and 0.25 mg at bedtime');
+    expect(dose).toMatchObject({ known: true, mgPerDay: 0.375 });
+    expect(dose.known && dose.how).toContain('0.125 mg at 17:00 + 0.25 mg bedtime = 0.375 mg/day');
+  });
+
+  test('the time may come first: "in the morning take 300 mg, at bedtime 600 mg" is 900 mg/day', () => {
+    expect(sig(gabapentinByText, 'in the morning take 300 mg, at bedtime 600 mg')).toMatchObject({
+      known: true,
+      mgPerDay: 900,
+    });
+  });
+
+  test('an EHR sig that restates each count in mg ("1 capsule (300 mg total) ... and 2 capsules (600 mg total) ...") is 900 mg/day', () => {
+    const text = 'Take 1 capsule (300 mg total) by mouth every morning and 2 capsules (600 mg total) nightly';
+    expect(sig(gabapentin300, text)).toMatchObject({ known: true, mgPerDay: 900 });
+    // With no strength known, the stated mg are used.
+    expect(sig(gabapentinByText, text)).toMatchObject({ known: true, mgPerDay: 900 });
+  });
+
+  test('a count that contradicts its stated mg is not guessed', () => {
+    expect(
+      sig(gabapentin300, 'Take 1 capsule (400 mg total) every morning and 2 capsules (600 mg total) nightly'),
+    ).toMatchObject({ known: false, reason: expect.stringContaining('is not the 400 mg the sig states') });
+  });
+
+  test('a count and a mass at different times are summed when the strength is known: "1 tab in the morning and 600 mg at bedtime" of 300 mg is 900 mg/day', () => {
+    expect(sig(gabapentin300, '1 tab in the morning and 600 mg at bedtime')).toMatchObject({
+      known: true,
+      mgPerDay: 900,
+    });
+  });
+
+  test('a count and a mass with no known strength stay unknown', () => {
+    expect(sig(gabapentinByText, '1 tab in the morning and 600 mg at bedtime')).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('strength per tablet is unknown'),
+    });
+  });
+
+  test('a frequency word on top of the times ("300 mg in the morning and 600 mg at bedtime twice daily") stays unknown', () => {
+    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime twice daily')).toEqual({
+      known: false,
+      reason:
+        'the sig text names more than one dose: the sig gives several amounts and a frequency besides the times of day',
+    });
+    expect(sig(gabapentin300, '300 mg daily in the morning and 600 mg at bedtime')).toMatchObject({
+      known: false,
+    });
+  });
+
+  test('"as needed" with several amounts stays unknown', () => {
+    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime as needed')).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('as needed'),
+    });
+  });
+
+  test('amounts without their times stay unknown ("300 mg or 600 mg at bedtime", "300 mg and 600 mg")', () => {
+    expect(sig(gabapentin300, '300 mg and 600 mg at bedtime')).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('one time of day for each amount'),
+    });
+    expect(sig(gabapentin300, 'take 300 mg and 600 mg')).toMatchObject({ known: false });
+    expect(sig(gabapentin300, '300 mg in the morning, 600 mg')).toMatchObject({ known: false });
+  });
+
+  test('a range ("1-2 tablets in the morning and 3 tablets at bedtime") stays unknown', () => {
+    expect(sig(gabapentin300, '1-2 tablets in the morning and 3 tablets at bedtime')).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('range'),
+    });
+    expect(sig(gabapentin300, 'one or two tablets in the morning and 3 tablets at bedtime')).toMatchObject({
+      known: false,
+    });
+  });
+
+  test('a time of day said twice ("300 mg at bedtime and 600 mg at night") stays unknown', () => {
+    expect(sig(gabapentin300, '300 mg at bedtime and 600 mg at night')).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('"bedtime" more than once'),
+    });
+  });
+
+  test('a titration over days ("300 mg at bedtime for 3 days then 300 mg in the morning and 600 mg at bedtime") stays unknown', () => {
+    expect(
+      sig(gabapentin300, '300 mg at bedtime for 3 days then 300 mg in the morning and 600 mg at bedtime'),
+    ).toMatchObject({ known: false, reason: expect.stringContaining('schedule of days') });
+  });
+
+  test('structured timing that disagrees with the number of times in the sig stays unknown; one that agrees is read', () => {
+    const tid: Dosage['timing'] = { code: { coding: [{ system: SYSTEM.timingAbbreviation, code: 'TID' }] } };
+    const bid: Dosage['timing'] = { code: { coding: [{ system: SYSTEM.timingAbbreviation, code: 'BID' }] } };
+    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime', tid)).toMatchObject({
+      known: false,
+      reason: expect.stringContaining('does not match'),
+    });
+    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime', bid)).toMatchObject({
+      known: true,
+      mgPerDay: 900,
+    });
+  });
+
+  test('a product name in the sig with one count at two times is still read as before ("1 capsule of gabapentin 300 mg in the morning and at bedtime" is 600 mg/day)', () => {
+    expect(
+      sig(gabapentin300, 'Take 1 capsule of gabapentin 300 mg in the morning and at bedtime'),
+    ).toMatchObject({ known: true, mgPerDay: 600 });
+  });
+
+  test('sigSplitDose names each amount with its one time of day', () => {
+    expect(sigSplitDose('1 tab qam and 2 tabs qhs')).toEqual({
+      parts: [
+        { amount: { count: 1 }, slot: 'morning' },
+        { amount: { count: 2 }, slot: 'bedtime' },
+      ],
+    });
   });
 });
 

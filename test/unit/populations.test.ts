@@ -7,6 +7,7 @@ import {
   sedativeCombinationUntreatedOsa,
 } from '../../src/rules/opioid.js';
 import { refractoryNextStep } from '../../src/rules/refractory.js';
+import { ADEQUATE_ALPHA2DELTA_MG_PER_DAY } from '../../src/knowledge/thresholds.js';
 import { avoidBupropion, avoidClonazepam } from '../../src/rules/avoid.js';
 
 const NOW = new Date('2026-11-01T12:00:00Z');
@@ -240,6 +241,24 @@ describe('refractory-next-step v2', () => {
     ],
   });
   const observations = [lab('2276-4', 150, 'ng/mL'), lab('2502-3', 30, '%')];
+
+  test('a gabapentin sig split over the day totalling the adequate dose (1800 mg/day) counts as an adequate trial; 100 mg/day less does not', () => {
+    const adequate = ADEQUATE_ALPHA2DELTA_MG_PER_DAY.gabapentin ?? Number.NaN;
+    const split = (bedtimeMg: number): MedicationRequest =>
+      order('g2', '310433', 'gabapentin 600 mg', {
+        status: 'completed',
+        dosageInstruction: [{ text: `600 mg in the morning and ${bedtimeMg} mg at bedtime` }],
+      });
+    const atDose = refractoryNextStep.evaluate(
+      snap([RLS], { requests: [split(adequate - 600)], observations }),
+      'patient-view',
+    );
+    expect(atDose?.evidence[0]).toContain('adequate alpha-2-delta trial');
+    expect(atDose?.evidence[0]).toContain(`${adequate} mg/day`);
+    const below = snap([RLS], { requests: [split(adequate - 700)], observations });
+    expect(below.medicationHistory[0]?.dose).toMatchObject({ known: true, mgPerDay: adequate - 100 });
+    expect(refractoryNextStep.evaluate(below, 'patient-view')).toBeUndefined();
+  });
 
   test('does not fire for RLS in remission', () => {
     const s = snap([condition('G25.81', 'Restless legs syndrome', { clinical: 'remission' })], {
