@@ -34,6 +34,7 @@ import {
 import {
   AUGMENTATION,
   CKD_STAGE_5,
+  DIALYSIS_ACCESS_TEXT,
   DIALYSIS_PROCEDURE,
   ESRD,
   IRLS,
@@ -276,14 +277,21 @@ function findOsaTreatment(
   return latest(found);
 }
 
-/** A performed dialysis procedure whose date or period reaches into the last 90 days. */
+/** Names work on a dialysis access (catheter, fistula, graft ...), not a dialysis session. */
+const mentionsDialysisAccess = mentionsAny(DIALYSIS_ACCESS_TEXT);
+
+/**
+ * A performed dialysis procedure whose date or period reaches into the last 90 days. A
+ * procedure recognised by its text only does not count when the text is access surgery or
+ * catheter work ({@link DIALYSIS_ACCESS_TEXT}).
+ */
 function findDialysis(procedures: readonly Procedure[], now: Date): RecordedFact | undefined {
   const since = now.getTime() - DIALYSIS_PROCEDURE_WITHIN_DAYS * 86_400_000;
   const found: RecordedFact[] = [];
   for (const p of procedures) {
     if (!PROCEDURE_DONE.has(p.status)) continue;
     const m = matchConcept(p.code, DIALYSIS_PROCEDURE);
-    if (!m) continue;
+    if (!m || (m.matchedByText && texts(p.code).some(mentionsDialysisAccess))) continue;
     const end = str(p.performedDateTime) ?? str(p.performedPeriod?.end);
     const open = !p.performedDateTime && !!p.performedPeriod?.start && !p.performedPeriod.end;
     const endTime = parseFhirTime(end);

@@ -157,6 +157,33 @@ export const DIALYSIS_PROCEDURE = valueSet({
   text: ['hemodialysis', 'haemodialysis', 'peritoneal dialysis'],
 });
 
+/**
+ * Words of dialysis access surgery and catheter work ([D]): a Procedure whose text
+ * names dialysis together with one of these ("hemodialysis catheter placement",
+ * "arteriovenous fistula creation for hemodialysis", "peritoneal dialysis catheter
+ * insertion") is work on the access, not a dialysis session, so it does not count
+ * as dialysis by its text. A coded dialysis procedure ({@link DIALYSIS_PROCEDURE})
+ * counts whatever its text says. Words are matched whole.
+ */
+export const DIALYSIS_ACCESS_TEXT: readonly string[] = [
+  'catheter',
+  'fistula',
+  'fistulogram',
+  'graft',
+  'access',
+  'placement',
+  'insertion',
+  'removal',
+  'creation',
+  'revision',
+  'repair',
+  'exchange',
+  'ligation',
+  'thrombectomy',
+  'declotting',
+  'angioplasty',
+];
+
 /** Opioid use disorder, [V] (CDC opioid CDS value set: SNOMED codes and ICD-10-CM is-a F11). */
 export const OPIOID_USE_DISORDER = valueSet({
   name: 'Opioid use disorder',

@@ -149,6 +149,47 @@ describe('dialysis recorded as a procedure', () => {
     expect(at('2026-08-02T12:00:00Z').esrd).toBeUndefined();
   });
 
+  const byText = (text: string, code?: { code: string; display: string }): Procedure => ({
+    resourceType: 'Procedure',
+    status: 'completed',
+    subject: { reference: 'Patient/p1' },
+    code: code ? { coding: [{ system: SYSTEM.snomed, ...code }], text } : { text },
+    performedDateTime: '2026-10-01',
+  });
+
+  test('a hemodialysis catheter placement is not a dialysis session: CKD stage 5 with it is not ESRD', () => {
+    for (const text of [
+      'Hemodialysis catheter placement',
+      'Arteriovenous fistula creation for hemodialysis',
+      'Peritoneal dialysis catheter insertion',
+      'Tunneled haemodialysis catheter removal',
+      'Hemodialysis access graft thrombectomy',
+    ]) {
+      const s = snap([RLS, ckd5], { procedures: [byText(text)] });
+      expect({ text, esrd: s.esrd, dialysis: s.dialysis }).toEqual({
+        text,
+        esrd: undefined,
+        dialysis: undefined,
+      });
+    }
+  });
+
+  test('a dialysis session named only by its text ("Hemodialysis session") still counts with CKD stage 5', () => {
+    const s = snap([RLS, ckd5], { procedures: [byText('Hemodialysis session')] });
+    expect(s.esrd?.code).toBe('N18.5');
+    expect(s.dialysis).toEqual({ display: 'Hemodialysis session', date: '2026-10-01' });
+  });
+
+  test('a coded hemodialysis (302497006) counts even when its text names the catheter it ran through', () => {
+    const s = snap([RLS, ckd5], {
+      procedures: [
+        byText('Hemodialysis via tunneled catheter', { code: '302497006', display: 'Hemodialysis' }),
+      ],
+    });
+    expect(s.esrd?.code).toBe('N18.5');
+    expect(s.dialysis?.display).toBe('Hemodialysis');
+  });
+
   test('a dialysis procedure without CKD stage 5 or ESRD on the list is not ESRD', () => {
     const s = snap([RLS], { procedures: [dialysis('302497006', 'Hemodialysis', { start: '2026-09-01' })] });
     expect(s.esrd).toBeUndefined();
