@@ -69,6 +69,29 @@ describe('the regimen a prescriber is really creating', () => {
     });
   });
 
+  test('a pramipexole sig split over the day (0.125 mg at 5 pm and 0.25 mg at bedtime) is read as 0.375 mg/day and replaces the bedtime order: a dose increase', async () => {
+    const c = await card(
+      'pramipexole-split-sig-5pm-and-bedtime--order-select.json',
+      'dopamine-agonist-dose-increase',
+    );
+    expect(c.indicator).toBe('critical');
+    expect(c.detail).toContain('read from the sig text: 0.125 mg at 17:00 + 0.25 mg bedtime = 0.375 mg/day');
+    expect(c.detail).toContain('replaces MedicationRequest/rls-mirapex-bedtime-pramipexole-025');
+    expect(c.detail).toContain(
+      'dopamine agonists: 0.25 mg/day pramipexole-equivalent now, 0.375 mg/day pramipexole-equivalent with the draft orders',
+    );
+    expect(c.detail).not.toContain('could not be read');
+  });
+
+  test('the same split sig with "then increase" on top is not summed: the card asks for a check by hand', async () => {
+    const c = await card(
+      'pramipexole-split-sig-with-titration-unread--order-select.json',
+      'dopamine-agonist-dose-increase',
+    );
+    expect(c.indicator).toBe('warning');
+    expect(c.detail).toContain('several amounts over a schedule of days');
+  });
+
   test('a rotigotine step from 2 to 3 mg/24 h written as mg/(24.h) is a dose increase', async () => {
     const c = await card(
       'neupro-step-from-2-to-3-mg-per-24-h--order-select.json',
