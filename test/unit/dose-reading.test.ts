@@ -217,6 +217,8 @@ describe('step 2: a sig that splits the day in different amounts at different ti
       }),
     );
 
+  const reasonOf = (dose: ReturnType<typeof doseOf>): string => (dose.known ? 'read' : dose.reason);
+
   test('gabapentin "300 mg in the morning and 600 mg at bedtime" is 900 mg/day, and the card says how', () => {
     expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime')).toEqual({
       known: true,
@@ -258,8 +260,13 @@ describe('step 2: a sig that splits the day in different amounts at different ti
 
   test('a count that contradicts its stated mg is not guessed', () => {
     expect(
-      sig(gabapentin300, 'Take 1 capsule (400 mg total) every morning and 2 capsules (600 mg total) nightly'),
-    ).toMatchObject({ known: false, reason: expect.stringContaining('is not the 400 mg the sig states') });
+      reasonOf(
+        sig(
+          gabapentin300,
+          'Take 1 capsule (400 mg total) every morning and 2 capsules (600 mg total) nightly',
+        ),
+      ),
+    ).toContain('is not the 400 mg the sig states');
   });
 
   test('a count and a mass at different times are summed when the strength is known: "1 tab in the morning and 600 mg at bedtime" of 300 mg is 900 mg/day', () => {
@@ -270,10 +277,9 @@ describe('step 2: a sig that splits the day in different amounts at different ti
   });
 
   test('a count and a mass with no known strength stay unknown', () => {
-    expect(sig(gabapentinByText, '1 tab in the morning and 600 mg at bedtime')).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('strength per tablet is unknown'),
-    });
+    expect(reasonOf(sig(gabapentinByText, '1 tab in the morning and 600 mg at bedtime'))).toContain(
+      'strength per tablet is unknown',
+    );
   });
 
   test('a frequency word on top of the times ("300 mg in the morning and 600 mg at bedtime twice daily") stays unknown', () => {
@@ -288,51 +294,48 @@ describe('step 2: a sig that splits the day in different amounts at different ti
   });
 
   test('"as needed" with several amounts stays unknown', () => {
-    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime as needed')).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('as needed'),
-    });
+    expect(reasonOf(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime as needed'))).toContain(
+      'as needed',
+    );
   });
 
   test('amounts without their times stay unknown ("300 mg or 600 mg at bedtime", "300 mg and 600 mg")', () => {
-    expect(sig(gabapentin300, '300 mg and 600 mg at bedtime')).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('one time of day for each amount'),
-    });
+    expect(reasonOf(sig(gabapentin300, '300 mg and 600 mg at bedtime'))).toContain(
+      'one time of day for each amount',
+    );
     expect(sig(gabapentin300, 'take 300 mg and 600 mg')).toMatchObject({ known: false });
     expect(sig(gabapentin300, '300 mg in the morning, 600 mg')).toMatchObject({ known: false });
   });
 
   test('a range ("1-2 tablets in the morning and 3 tablets at bedtime") stays unknown', () => {
-    expect(sig(gabapentin300, '1-2 tablets in the morning and 3 tablets at bedtime')).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('range'),
-    });
+    expect(reasonOf(sig(gabapentin300, '1-2 tablets in the morning and 3 tablets at bedtime'))).toContain(
+      'range',
+    );
     expect(sig(gabapentin300, 'one or two tablets in the morning and 3 tablets at bedtime')).toMatchObject({
       known: false,
     });
   });
 
   test('a time of day said twice ("300 mg at bedtime and 600 mg at night") stays unknown', () => {
-    expect(sig(gabapentin300, '300 mg at bedtime and 600 mg at night')).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('"bedtime" more than once'),
-    });
+    expect(reasonOf(sig(gabapentin300, '300 mg at bedtime and 600 mg at night'))).toContain(
+      '"bedtime" more than once',
+    );
   });
 
   test('a titration over days ("300 mg at bedtime for 3 days then 300 mg in the morning and 600 mg at bedtime") stays unknown', () => {
     expect(
-      sig(gabapentin300, '300 mg at bedtime for 3 days then 300 mg in the morning and 600 mg at bedtime'),
-    ).toMatchObject({ known: false, reason: expect.stringContaining('schedule of days') });
+      reasonOf(
+        sig(gabapentin300, '300 mg at bedtime for 3 days then 300 mg in the morning and 600 mg at bedtime'),
+      ),
+    ).toContain('schedule of days');
   });
 
   test('structured timing that disagrees with the number of times in the sig stays unknown; one that agrees is read', () => {
     const tid: Dosage['timing'] = { code: { coding: [{ system: SYSTEM.timingAbbreviation, code: 'TID' }] } };
     const bid: Dosage['timing'] = { code: { coding: [{ system: SYSTEM.timingAbbreviation, code: 'BID' }] } };
-    expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime', tid)).toMatchObject({
-      known: false,
-      reason: expect.stringContaining('does not match'),
-    });
+    expect(reasonOf(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime', tid))).toContain(
+      'does not match',
+    );
     expect(sig(gabapentin300, '300 mg in the morning and 600 mg at bedtime', bid)).toMatchObject({
       known: true,
       mgPerDay: 900,
@@ -399,11 +402,16 @@ describe('texts are bounded before they are parsed', () => {
       'mg/'.repeat(300_000),
       '12:'.repeat(300_000),
       'every '.repeat(200_000),
+      '1 tab qam and 2 tabs qhs '.repeat(40_000),
+      '1 (one) '.repeat(125_000),
+      '1-'.repeat(500_000),
     ];
     const started = process.hrtime.bigint();
     for (const text of hostile) {
       sigDose(text);
       sigFrequency(text);
+      sigSplitDose(text);
+      dailyDose([{ text }], { mg: 300, basis: 'unit', from: 'RxNorm 310431' });
       strengthFromText(text);
       strengthFromText(text, 'levodopa');
       lookupText(text);
