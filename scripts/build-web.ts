@@ -37,7 +37,7 @@ export async function buildWeb(outDir: string = WEB_OUT): Promise<void> {
     });
   }
   await Promise.all(
-    ['index.html', 'simulator.css', 'admin.html', 'admin.css'].map((f) =>
+    ['index.html', 'simulator.css', 'admin.html', 'admin.css', 'base.css'].map((f) =>
       copyFile(join(WEB, f), join(outDir, f)),
     ),
   );

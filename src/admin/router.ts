@@ -24,6 +24,7 @@ const PAGE_FILES: Readonly<Record<string, string>> = {
   '/': 'admin.html',
   '/admin.js': 'admin.js',
   '/admin.css': 'admin.css',
+  '/base.css': 'base.css',
 };
 
 /** The dashboard may load and call only its own origin: no inline script, nothing from another host. */

@@ -338,6 +338,24 @@ function timesOf(m: MedicationFact): string {
 }
 
 /**
+ * What each draft of the family does to the family's daily total: its own dose minus the
+ * baseline orders of the family it replaces (an addition adds its whole dose, a higher renewal
+ * the difference, a taper a negative amount). Called only when every dose of the family was read.
+ */
+function draftChanges(
+  regimen: OrderRegimen,
+  family: Family,
+): { readonly draft: DraftOrderFact; readonly delta: number }[] {
+  return regimen.drafts.filter(family.member).map((draft) => {
+    const replaced = regimen.baseline.filter(
+      (b) => family.member(b) && regimen.replaced.get(b.reference)?.by === draft,
+    );
+    const removed = replaced.reduce((sum, b) => sum + (family.value(b) ?? 0), 0);
+    return { draft, delta: Math.round(((family.value(draft) ?? 0) - removed) * 1000) / 1000 };
+  });
+}
+
+/**
  * The alpha-2-delta suggestion that fits the regimen: gabapentin to start when
  * the patient takes no alpha-2-delta ligand; none (titrate the one taken) when
  * the patient already takes one.
@@ -358,7 +376,9 @@ function alpha2DeltaFit(
  * exceeds the baseline's (an extra dose, a higher renewal, a patch step, a
  * switch at a higher equivalent dose), or a second dopaminergic drug is added
  * without replacing the first; a draft whose dose cannot be read on top of
- * active dopaminergic therapy fires at warning. A taper fires nothing.
+ * active dopaminergic therapy fires at warning. A taper fires nothing. The card offers to
+ * delete the drafts that raise the dose, never a taper beside them: at order-select the selected
+ * ones, or, when no selected draft raises it, the unselected ones that do.
  */
 export const dopamineAgonistDoseIncrease: Rule = {
   id: 'dopamine-agonist-dose-increase',
@@ -367,7 +387,8 @@ export const dopamineAgonistDoseIncrease: Rule = {
     firesWhen:
       'resulting regimen above the baseline (agonists in pramipexole-eq., levodopa in mg): extra dose, higher renewal, patch step, switch; a second dopaminergic drug; an unreadable dose',
     indicator: 'critical; warning when a dose could not be read',
-    suggests: 'delete the draft; gabapentin instead when no alpha-2-delta ligand is taken',
+    suggests:
+      'delete the draft that raises the dose (never a taper; at order-select an unselected one when no selected draft raises it); gabapentin instead when no alpha-2-delta ligand is taken',
     basis: 'IRLSSG 2016; AASM 2025',
   },
   evaluate(s) {
@@ -384,19 +405,25 @@ export const dopamineAgonistDoseIncrease: Rule = {
     evidence.push(...completedUsed.map(describeCompleted));
     const computed: string[] = [];
     const missing: string[] = [];
-    const offending = new Set<DraftOrderFact>();
+    const causes = new Set<DraftOrderFact>();
     let increase = false;
     let secondDrug = false;
     let unknown = false;
 
-    for (const draft of selected) {
+    const families = FAMILIES.filter((f) => selected.some(f.member));
+    // Every dopaminergic draft of a family the selection touches counts in its total, so the card names each one.
+    const shown = regimen.drafts.filter(
+      (d) => isDopaminergic(d) && (d.selected || families.some((f) => f.member(d))),
+    );
+    for (const draft of shown) {
+      const said = draft.selected ? 'draft' : 'draft not selected yet:';
       const replacing = baseline.filter((b) => regimen.replaced.get(b.reference)?.by === draft);
       for (const b of replacing)
-        evidence.push(`draft ${doseLine(draft)} ${regimen.replaced.get(b.reference)?.how ?? ''}`);
+        evidence.push(`${said} ${doseLine(draft)} ${regimen.replaced.get(b.reference)?.how ?? ''}`);
       if (replacing.length === 0) {
         const sameDrug = baseline.some((b) => b.ingredient.id === draft.ingredient.id);
         evidence.push(
-          `draft ${doseLine(draft)}${timesOf(draft)} ${
+          `${said} ${doseLine(draft)}${timesOf(draft)} ${
             !sameDrug
               ? 'is added to the current dopaminergic therapy'
               : draft.timeSlots?.length
@@ -404,15 +431,13 @@ export const dopamineAgonistDoseIncrease: Rule = {
                 : 'is counted as an addition (no time of day stated, no prior prescription named)'
           }`,
         );
-        if (!sameDrug) {
+        if (!sameDrug && draft.selected) {
           secondDrug = true;
-          offending.add(draft);
+          causes.add(draft);
         }
       }
     }
-    for (const family of FAMILIES) {
-      const touched = selected.filter(family.member);
-      if (touched.length === 0) continue;
+    for (const family of families) {
       const before = totalOf(regimen.baseline.filter(family.member), family.value);
       const after = totalOf(regimen.resulting.filter(family.member), family.value);
       if (!before.known || !after.known) {
@@ -426,12 +451,18 @@ export const dopamineAgonistDoseIncrease: Rule = {
       );
       if (after.total > before.total + 1e-9) {
         increase = true;
-        touched.forEach((d) => offending.add(d));
+        // The drafts that raise the total cause the finding; a taper in the same family lowers it and never does.
+        for (const change of draftChanges(regimen, family)) {
+          computed.push(
+            `${change.draft.display}${timesOf(change.draft)}: ${change.delta > 0 ? '+' : ''}${num(change.delta)} ${family.unit}${change.delta > 0 ? ' (raises the dose)' : change.delta < 0 ? ' (lowers the dose)' : ''}`,
+          );
+          if (change.delta > 1e-9) causes.add(change.draft);
+        }
       }
     }
-    for (const m of [...baseline, ...selected]) if (m.dose.known) computed.push(doseReading(m));
+    for (const m of [...baseline, ...shown]) if (m.dose.known) computed.push(doseReading(m));
     computed.push(
-      ...[...baseline, ...selected]
+      ...[...baseline, ...shown]
         .map(describeEquivalent)
         .filter((x): x is string => !!x && !x.endsWith('pramipexole')),
     );
@@ -439,13 +470,26 @@ export const dopamineAgonistDoseIncrease: Rule = {
     const loud = increase || secondDrug;
     const fit = alpha2DeltaFit(regimen.resulting);
     if (fit.kind === 'titrate') evidence.push(fit.line);
-    const targets = loud ? [...offending] : selected.filter((d) => !d.dose.known);
+    // At order-select the selected drafts that cause the finding are the ones to remove; when none of them
+    // does (a selected taper beside an unselected extra dose), the unselected drafts that raise the dose are.
+    const causing = [...causes];
+    const selectedCausing = causing.filter((d) => d.selected);
+    const targets = loud
+      ? selectedCausing.length
+        ? selectedCausing
+        : causing
+      : selected.filter((d) => !d.dose.known);
+    for (const d of targets)
+      if (loud && !d.selected)
+        evidence.push(
+          `the dose is raised by ${d.display}${timesOf(d)} (${d.reference}), drafted but not selected yet: the draft to remove`,
+        );
     const suggestions: SuggestionIntent[] = loud
       ? [
           ...targets.map((d): SuggestionIntent => ({
             kind: 'delete-draft',
             reference: d.reference,
-            display: d.display,
+            display: `${d.display}${timesOf(d)}`,
           })),
           ...(fit.kind === 'start' ? [{ kind: 'gabapentin-instead', esrd: !!s.esrd } as const] : []),
         ]

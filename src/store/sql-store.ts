@@ -21,6 +21,34 @@ import {
 
 /** Rows per multi-row INSERT (well under both databases' parameter limits). */
 const INSERT_CHUNK = 200;
+
+/** The columns of a card-log row, in the order recordCards gives their values. */
+const CARD_LOG_COLUMNS = [
+  'card_uuid',
+  'service_id',
+  'rule_id',
+  'indicator',
+  'hook_instance',
+  'client_iss',
+  'client_tenant',
+  'issued_at',
+  'patient_hash',
+  'facts_hash',
+  'session_hash',
+] as const;
+
+/** The columns of a suppressed-card row, in the order recordSuppressed gives their values. */
+const SUPPRESSED_CARD_COLUMNS = [
+  'card_uuid',
+  'service_id',
+  'rule_id',
+  'indicator',
+  'client_iss',
+  'client_tenant',
+  'by_card_uuid',
+  'outcome',
+  'suppressed_at',
+] as const;
 /** Longest override comment kept (characters); the feedback route refuses longer ones before this. */
 export const MAX_COMMENT_LENGTH = 2000;
 
@@ -65,27 +93,39 @@ export class SqlStore implements OpsStore {
 
   async recordCards(entries: readonly CardLogEntry[]): Promise<void> {
     await this.ready;
+    await this.insertNew('card_log', CARD_LOG_COLUMNS, entries, (e) => [
+      e.cardUuid,
+      e.serviceId,
+      e.ruleId,
+      e.indicator,
+      e.hookInstance,
+      e.client.iss,
+      e.client.tenant,
+      e.issuedAt.toISOString(),
+      e.patientHash ?? null,
+      e.factsHash ?? null,
+      e.sessionHash ?? null,
+    ]);
+  }
+
+  /**
+   * Inserts rows into `table` in chunks of {@link INSERT_CHUNK}, one tuple of `columns` per entry; a row
+   * whose card_uuid is already stored is left as it is (a retried write is never counted twice).
+   */
+  private async insertNew<T>(
+    table: string,
+    columns: readonly string[],
+    entries: readonly T[],
+    row: (entry: T) => SqlValue[],
+  ): Promise<void> {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
     for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
       const chunk = entries.slice(i, i + INSERT_CHUNK);
-      const params: SqlValue[] = chunk.flatMap((e) => [
-        e.cardUuid,
-        e.serviceId,
-        e.ruleId,
-        e.indicator,
-        e.hookInstance,
-        e.client.iss,
-        e.client.tenant,
-        e.issuedAt.toISOString(),
-        e.patientHash ?? null,
-        e.factsHash ?? null,
-        e.sessionHash ?? null,
-      ]);
       await this.driver.run(
-        `INSERT INTO card_log (card_uuid, service_id, rule_id, indicator, hook_instance,
-                               client_iss, client_tenant, issued_at, patient_hash, facts_hash, session_hash)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+        `INSERT INTO ${table} (${columns.join(', ')})
+         VALUES ${chunk.map(() => tuple).join(', ')}
          ON CONFLICT (card_uuid) DO NOTHING`,
-        params,
+        chunk.flatMap(row),
       );
     }
   }
@@ -183,27 +223,17 @@ export class SqlStore implements OpsStore {
 
   async recordSuppressed(entries: readonly SuppressedCardEntry[]): Promise<void> {
     await this.ready;
-    for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-      const chunk = entries.slice(i, i + INSERT_CHUNK);
-      const params: SqlValue[] = chunk.flatMap((e) => [
-        e.cardUuid,
-        e.serviceId,
-        e.ruleId,
-        e.indicator,
-        e.client.iss,
-        e.client.tenant,
-        e.byCardUuid,
-        e.outcome,
-        e.suppressedAt.toISOString(),
-      ]);
-      await this.driver.run(
-        `INSERT INTO suppressed_card (card_uuid, service_id, rule_id, indicator, client_iss, client_tenant,
-                                      by_card_uuid, outcome, suppressed_at)
-         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (card_uuid) DO NOTHING`,
-        params,
-      );
-    }
+    await this.insertNew('suppressed_card', SUPPRESSED_CARD_COLUMNS, entries, (e) => [
+      e.cardUuid,
+      e.serviceId,
+      e.ruleId,
+      e.indicator,
+      e.client.iss,
+      e.client.tenant,
+      e.byCardUuid,
+      e.outcome,
+      e.suppressedAt.toISOString(),
+    ]);
   }
 
   async findingMemory(

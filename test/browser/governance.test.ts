@@ -8,10 +8,16 @@
  *
  * Skipped without Chromium on a developer machine, failing in CI (CI=true).
  */
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  browserSuitesRun,
+  confinePage,
+  loopbackServer,
+} from '../helpers/browser.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -44,9 +50,7 @@ suite('governance dashboard in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     assets = mkdtempSync(join(tmpdir(), 'rls-admin-web-'));
     await buildWeb(assets);
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await loopbackServer());
     const config = loadConfig({ NODE_ENV: 'test', CDS_PUBLIC_URL: base, CDS_ADMIN_TOKEN: ADMIN_TOKEN });
     const logger = pino({ level: 'silent' });
     const store = memoryStore();
@@ -70,19 +74,8 @@ suite('governance dashboard in headless Chromium', () => {
   });
 
   beforeEach(async () => {
-    offHost = [];
-    pageErrors = [];
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    await page.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (new URL(url).host === new URL(base).host || url.startsWith('data:') || url.startsWith('blob:'))
-        await route.continue();
-      else {
-        offHost.push(url);
-        await route.abort('blockedbyclient');
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ offHost, pageErrors } = await confinePage(page, [new URL(base).host], ['data:', 'blob:']));
   });
 
   afterEach(async () => {

@@ -13,9 +13,16 @@
  * skipped on a developer machine with a message, and fails where they are
  * required (CI=true; REQUIRE_SHARED=1 for the build).
  */
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  browserSuitesRun,
+  confinePage,
+  loopbackServer,
+} from '../helpers/browser.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
@@ -44,8 +51,9 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves a folder as static files on loopback. */
-async function staticServer(root: string): Promise<Server> {
-  const server = createServer((req, res) => {
+async function staticServer(root: string): Promise<{ server: Server; base: string }> {
+  const loopback = await loopbackServer();
+  loopback.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     let file = join(root, path);
     if (!file.startsWith(root)) {
@@ -60,8 +68,7 @@ async function staticServer(root: string): Promise<Server> {
     res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
     res.end(readFileSync(file));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
+  return loopback;
 }
 
 /** A free loopback port (the service must know its own URL before it starts). */
@@ -105,8 +112,7 @@ suite(() => {
       CDS_DATA_DIR: dataDir,
       CDS_ADMIN_TOKEN: ADMIN_TOKEN,
     });
-    sandbox = await staticServer(SANDBOX);
-    sandboxBase = `http://127.0.0.1:${(sandbox.address() as AddressInfo).port}`;
+    ({ server: sandbox, base: sandboxBase } = await staticServer(SANDBOX));
     profile = mkdtempSync(join(tmpdir(), 'rls-sandbox-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -125,19 +131,8 @@ suite(() => {
   });
 
   beforeEach(async () => {
-    offHost = [];
-    pageErrors = [];
     page = await context.newPage();
-    const allowed = [new URL(base).host, new URL(sandboxBase).host];
-    await page.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (allowed.includes(new URL(url).host) || url.startsWith('data:')) await route.continue();
-      else {
-        offHost.push(url);
-        await route.abort('blockedbyclient');
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ offHost, pageErrors } = await confinePage(page, [new URL(base).host, new URL(sandboxBase).host]));
   });
 
   afterEach(async () => {

@@ -10,10 +10,16 @@
  * Without Chromium the suite is skipped on a developer machine and fails in
  * CI (CI=true), so a missing browser can never pass silently there.
  */
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browserSuitesRun } from '../helpers/browser.js';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  browserSuitesRun,
+  confinePage,
+  loopbackServer,
+} from '../helpers/browser.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -65,18 +71,14 @@ suite('EHR simulator in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     assets = mkdtempSync(join(tmpdir(), 'rls-sim-web-'));
     await buildWeb(assets);
-    server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await loopbackServer());
     const env = { DEMO_FHIR: 'true', CDS_PUBLIC_URL: base, CDS_ADMIN_TOKEN: ADMIN_TOKEN };
     const app = testApp(env, fixtureStore(), NOW, {
       simulatorAssetsDir: assets,
     });
     server.on('request', app);
 
-    authServer = createServer();
-    await new Promise<void>((resolve) => authServer.listen(0, '127.0.0.1', resolve));
-    authBase = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
+    ({ server: authServer, base: authBase } = await loopbackServer());
     const ehr = await newSigner('ES384');
     const clientsFile = writeClientsFile([
       { iss: 'https://ehr.hospital-a.example', jwks: jwksOf(ehr), fhirServers: [] },
@@ -101,20 +103,9 @@ suite('EHR simulator in headless Chromium', () => {
   });
 
   beforeEach(async () => {
-    offHost = [];
-    pageErrors = [];
     page = await browser.newPage({ viewport: WIDE });
-    const hosts = [new URL(base).host, new URL(authBase).host];
     // The network is restricted to the apps on loopback: anything else is aborted and recorded.
-    await page.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (hosts.includes(new URL(url).host) || url.startsWith('data:')) await route.continue();
-      else {
-        offHost.push(url);
-        await route.abort('blockedbyclient');
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ offHost, pageErrors } = await confinePage(page, [new URL(base).host, new URL(authBase).host]));
   });
 
   afterEach(async () => {

@@ -60,3 +60,29 @@ export function cardProblems(card: Card, baseUrl: string): string[] {
 export function ruleIds(cards: readonly Card[]): string[] {
   return cards.map((c) => c.source.topic.code);
 }
+
+/** The `Type/id` references of the resources in a request's `context.draftOrders` Bundle. */
+export function draftOrderReferences(body: unknown): string[] {
+  const context = (body as { context?: { draftOrders?: { entry?: unknown } } }).context;
+  const entries = context?.draftOrders?.entry;
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((e: unknown) => {
+    const r = (e as { resource?: { resourceType?: unknown; id?: unknown } }).resource;
+    return typeof r?.resourceType === 'string' && typeof r.id === 'string'
+      ? [`${r.resourceType}/${r.id}`]
+      : [];
+  });
+}
+
+/**
+ * Every delete action of the card whose `resourceId` is not one of the request's draft orders
+ * (empty list = every deletion names a draft the EHR sent).
+ */
+export function deleteTargetProblems(card: Card, body: unknown): string[] {
+  const drafts = draftOrderReferences(body);
+  return (card.suggestions ?? []).flatMap((s) =>
+    (s.actions ?? [])
+      .filter((a) => a.type === 'delete' && !drafts.includes(a.resourceId ?? ''))
+      .map((a) => `delete action names ${a.resourceId ?? 'nothing'}, not a draft order of the request`),
+  );
+}

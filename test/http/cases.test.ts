@@ -7,7 +7,7 @@ import request from 'supertest';
 import { SHARED_DIR, describeShared } from '../helpers/shared.js';
 import { BASE_URL, FIXTURES_DIR, fixtureStore, templates, testApp } from '../helpers/app.js';
 import { viaFallback } from '../helpers/fhir.js';
-import { cardProblems, ruleIds } from '../helpers/cards.js';
+import { cardProblems, deleteTargetProblems, ruleIds } from '../helpers/cards.js';
 import { loadCases } from '../../scripts/fixtures/cases.js';
 import { demoFhirRouter } from '../../src/demo/fhir-server.js';
 import { allFixtureRequests } from '../../scripts/fixtures/requests.js';
@@ -37,7 +37,10 @@ async function post(body: Record<string, unknown>): Promise<Card[]> {
     .send(body)
     .expect(200);
   const cards = (res.body as { cards: Card[] }).cards;
-  for (const card of cards) expect(cardProblems(card, BASE_URL)).toEqual([]);
+  for (const card of cards) {
+    expect(cardProblems(card, BASE_URL)).toEqual([]);
+    expect(deleteTargetProblems(card, body)).toEqual([]);
+  }
   return cards;
 }
 

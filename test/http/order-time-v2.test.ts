@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { BASE_URL, FIXTURES_DIR, testApp } from '../helpers/app.js';
-import { cardProblems } from '../helpers/cards.js';
+import { cardProblems, deleteTargetProblems } from '../helpers/cards.js';
 import type { Card } from '../../src/protocol/types.js';
 
 // Card content for the order-time, dose-reading and dopaminergic cases of the case table
@@ -20,7 +20,10 @@ async function cardsOf(file: string): Promise<Card[]> {
     .send(body)
     .expect(200);
   const cards = (res.body as { cards: Card[] }).cards;
-  for (const card of cards) expect(cardProblems(card, BASE_URL)).toEqual([]);
+  for (const card of cards) {
+    expect(cardProblems(card, BASE_URL)).toEqual([]);
+    expect(deleteTargetProblems(card, body)).toEqual([]);
+  }
   return cards;
 }
 
@@ -313,5 +316,51 @@ describe('completed orders when the chart opens (patient-view), counted as at or
     ],
   ])('a completed pramipexole order %s is not current therapy: no review card', async (_what, file) => {
     expect(ids(await cardsOf(file))).not.toContain('dopamine-agonist-review');
+  });
+});
+
+describe('which draft a dose-increase card offers to remove', () => {
+  const deletes = (c: Card): (string | undefined)[] =>
+    (c.suggestions ?? []).flatMap((s) =>
+      s.actions.filter((a) => a.type === 'delete').map((a) => a.resourceId),
+    );
+
+  test('order-select on a bedtime taper while an extra 5 pm dose is drafted: the card names the unselected 5 pm draft and offers to remove it, never the taper', async () => {
+    const c = await card(
+      'taper-selected-with-extra-5pm-dose-drafted--order-select.json',
+      'dopamine-agonist-dose-increase',
+    );
+    expect(c.indicator).toBe('critical');
+    expect(deletes(c)).toEqual(['MedicationRequest/draft-pramipexole-025-5pm']);
+    expect(c.suggestions?.[0]?.label).toBe('Remove the draft order: Mirapex 0.25 mg tablet (at 17:00)');
+    expect(c.detail).toContain(
+      'dopamine agonists: 0.25 mg/day pramipexole-equivalent now, 0.375 mg/day pramipexole-equivalent with the draft orders',
+    );
+    expect(c.detail).toMatch(
+      /draft not selected yet: Mirapex 0\.25 mg tablet: 0\.25 mg\/day.* \(at 17:00\) is added to the current order \(another time of day\)/,
+    );
+    expect(c.detail).toContain(
+      'the dose is raised by Mirapex 0.25 mg tablet (at 17:00) (MedicationRequest/draft-pramipexole-025-5pm), drafted but not selected yet: the draft to remove',
+    );
+    expect(c.detail).toContain('(lowers the dose)');
+  });
+
+  test('order-select on the extra 5 pm dose itself, with the bedtime taper drafted: the selected 5 pm draft is the one to remove', async () => {
+    const c = await card(
+      'taper-drafted-with-extra-5pm-dose-selected--order-select.json',
+      'dopamine-agonist-dose-increase',
+    );
+    expect(deletes(c)).toEqual(['MedicationRequest/draft-pramipexole-025-5pm']);
+    expect(c.detail).not.toContain('drafted but not selected yet: the draft to remove');
+  });
+
+  test('order-sign with the bedtime taper and the extra 5 pm dose: only the 5 pm draft, which raises the dose, is offered for removal', async () => {
+    const c = await card(
+      'taper-selected-with-extra-5pm-dose-drafted--order-sign.json',
+      'dopamine-agonist-dose-increase',
+    );
+    expect(c.indicator).toBe('critical');
+    expect(deletes(c)).toEqual(['MedicationRequest/draft-pramipexole-025-5pm']);
+    expect(c.detail).not.toContain('not selected');
   });
 });

@@ -34,6 +34,7 @@ test('the page is served at /demo/ with a same-origin-only content security poli
     .expect(200)
     .expect('content-type', /javascript/);
   await request(demoApp()).get('/demo/simulator.css').expect(200).expect('content-type', /css/);
+  await request(demoApp()).get('/demo/base.css').expect(200).expect('content-type', /css/);
   await request(demoApp()).get('/demo').expect(302).expect('location', '/demo/');
   await request(demoApp()).get('/demo/index.html/../../package.json').expect(404);
 });

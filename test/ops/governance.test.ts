@@ -92,6 +92,10 @@ describe('access', () => {
       const script = await request(app).get('/admin/admin.js').expect(200);
       expect(script.text).not.toMatch(/localStorage|sessionStorage|document\.cookie/);
       expect(script.text).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      for (const sheet of ['base.css', 'admin.css']) {
+        expect(page.text).toContain(`<link rel="stylesheet" href="./${sheet}" />`);
+        await request(app).get(`/admin/${sheet}`).expect(200).expect('content-type', /css/);
+      }
       await request(app).get('/admin/other.js').expect(401);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -24,6 +24,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   '/': 'index.html',
   '/simulator.js': 'simulator.js',
   '/simulator.css': 'simulator.css',
+  '/base.css': 'base.css',
 };
 
 /**
