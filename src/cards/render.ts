@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MedicationRequest } from 'fhir/r4.js';
+import { referenceHasId } from '../clinical/medications.js';
 import type { Finding, SuggestionIntent } from '../rules/types.js';
 import type { Action, Card, Suggestion } from '../protocol/types.js';
 import {
@@ -123,6 +124,11 @@ function suggestionValues(intent: SuggestionIntent): Record<string, string> {
   return values;
 }
 
+/** False for a suggestion that would remove a draft sent without an id (it could not name it). */
+function deletesNamedDraft(intent: SuggestionIntent): boolean {
+  return !('reference' in intent) || intent.reference === undefined || referenceHasId(intent.reference);
+}
+
 function suggestionFor(intent: SuggestionIntent, template: CardTemplate, ctx: RenderContext): Suggestion {
   const text = template.suggestions?.[intent.kind];
   if (!text) throw new Error(`template ${template.rule} has no suggestion text for "${intent.kind}"`);
@@ -143,6 +149,8 @@ export function renderCard(finding: Finding, template: CardTemplate, ctx: Render
   if (finding.variant && !variant)
     throw new Error(`template ${template.rule} has no variant "${finding.variant}"`);
   const values = { ...THRESHOLD_PLACEHOLDERS, ...finding.values };
+  // A suggestion that removes a draft needs the draft's id; one sent without an id cannot be named.
+  const unnamed = finding.suggestions.filter((s) => !deletesNamedDraft(s));
   let summary = fill(variant?.summary ?? template.summary, values, false);
   if ([...summary].length > SUMMARY_MAX) summary = `${[...summary].slice(0, SUMMARY_MAX - 1).join('')}…`;
   const detail =
@@ -152,8 +160,16 @@ export function renderCard(finding: Finding, template: CardTemplate, ctx: Render
       : '') +
     section("This patient's data", finding.evidence) +
     section('How values were derived', finding.computed) +
-    section('Missing or not used', finding.missing);
-  const suggestions = finding.suggestions.map((s) => suggestionFor(s, template, ctx));
+    section('Missing or not used', [
+      ...finding.missing,
+      ...unnamed.map(
+        (s) =>
+          `no suggestion to remove ${'display' in s && s.display ? s.display : 'the draft order'}: the draft order was sent without an id`,
+      ),
+    ]);
+  const suggestions = finding.suggestions
+    .filter(deletesNamedDraft)
+    .map((s) => suggestionFor(s, template, ctx));
   const overrideSystem = `${ctx.baseUrl}/override-reasons`;
   return {
     uuid: randomUUID(),

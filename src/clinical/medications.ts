@@ -26,6 +26,14 @@ import { str } from './conditions.js';
 import { parseFhirTime } from './time.js';
 
 /** One medication order or statement, as the rules see it. */
+
+/** Stands for the id of a resource sent without one, in references built from it. */
+export const MISSING_ID = 'unknown';
+
+/** Whether a reference built from a resource names it by its id (a delete suggestion needs that). */
+export function referenceHasId(reference: string): boolean {
+  return !reference.endsWith(`/${MISSING_ID}`);
+}
 export interface MedicationFact {
   readonly ingredient: Ingredient;
   readonly classes: readonly DrugClass[];
@@ -182,7 +190,7 @@ function build(
   return {
     ingredient: identified.ingredient,
     classes: identified.ingredient.classes,
-    reference: `${resourceType}/${id ?? 'unknown'}`,
+    reference: `${resourceType}/${id ?? MISSING_ID}`,
     resourceType,
     status: status ?? 'unknown',
     display: identified.display,
@@ -407,7 +415,7 @@ export function fromMedicationAdministration(
   const date = str(ma.effectiveDateTime) ?? str(ma.effectivePeriod?.start);
   return {
     ingredient: identified.ingredient,
-    reference: `MedicationAdministration/${ma.id ?? 'unknown'}`,
+    reference: `MedicationAdministration/${ma.id ?? MISSING_ID}`,
     status: ma.status,
     display: identified.display,
     ...(date ? { date } : {}),

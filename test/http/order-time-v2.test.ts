@@ -364,3 +364,24 @@ describe('which draft a dose-increase card offers to remove', () => {
     expect(c.detail).not.toContain('not selected');
   });
 });
+
+describe('a draft order sent without an id', () => {
+  test('the cabergoline card still fires at order-sign, offers no delete it could not address, and says why', async () => {
+    const body = JSON.parse(readFileSync(`${FIXTURES_DIR}requests/cabergoline--order-sign.json`, 'utf8')) as {
+      context: { draftOrders: { entry: { resource: { id?: string } }[] } };
+    };
+    for (const entry of body.context.draftOrders.entry) delete entry.resource.id;
+    const res = await request(app).post('/cds-services/rls-order-sign').send(body).expect(200);
+    const cards = (res.body as { cards: Card[] }).cards;
+    const c = cards.find((x) => x.source.topic.code === 'avoid-cabergoline');
+    expect(c?.indicator).toBe('critical');
+    for (const each of cards) {
+      expect(cardProblems(each, BASE_URL)).toEqual([]);
+      const deletes = (each.suggestions ?? [])
+        .flatMap((s) => s.actions ?? [])
+        .filter((a) => a.type === 'delete');
+      expect(deletes).toEqual([]);
+    }
+    expect(c?.detail).toContain('the draft order was sent without an id');
+  });
+});
