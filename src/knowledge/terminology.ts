@@ -163,7 +163,8 @@ export const DIALYSIS_PROCEDURE = valueSet({
  * "arteriovenous fistula creation for hemodialysis", "peritoneal dialysis catheter
  * insertion") is work on the access, not a dialysis session, so it does not count
  * as dialysis by its text. A coded dialysis procedure ({@link DIALYSIS_PROCEDURE})
- * counts whatever its text says. Words are matched whole.
+ * counts whatever its text says. Words are matched whole. "Exchange" is not on the list:
+ * a peritoneal dialysis exchange is a dialysis session (a catheter exchange names the catheter).
  */
 export const DIALYSIS_ACCESS_TEXT: readonly string[] = [
   'catheter',
@@ -177,7 +178,6 @@ export const DIALYSIS_ACCESS_TEXT: readonly string[] = [
   'creation',
   'revision',
   'repair',
-  'exchange',
   'ligation',
   'thrombectomy',
   'declotting',

@@ -174,10 +174,12 @@ describe('dialysis recorded as a procedure', () => {
     }
   });
 
-  test('a dialysis session named only by its text ("Hemodialysis session") still counts with CKD stage 5', () => {
-    const s = snap([RLS, ckd5], { procedures: [byText('Hemodialysis session')] });
-    expect(s.esrd?.code).toBe('N18.5');
-    expect(s.dialysis).toEqual({ display: 'Hemodialysis session', date: '2026-10-01' });
+  test('a dialysis session named only by its text ("Hemodialysis session", "Peritoneal dialysis exchange") still counts with CKD stage 5', () => {
+    for (const text of ['Hemodialysis session', 'Peritoneal dialysis exchange']) {
+      const s = snap([RLS, ckd5], { procedures: [byText(text)] });
+      expect(s.esrd?.code).toBe('N18.5');
+      expect(s.dialysis).toEqual({ display: text, date: '2026-10-01' });
+    }
   });
 
   test('a coded hemodialysis (302497006) counts even when its text names the catheter it ran through', () => {
