@@ -158,20 +158,18 @@ export const DIALYSIS_PROCEDURE = valueSet({
 });
 
 /**
- * Words of dialysis access surgery and catheter work ([D]): a Procedure whose text
- * names dialysis together with one of these ("hemodialysis catheter placement",
- * "arteriovenous fistula creation for hemodialysis", "peritoneal dialysis catheter
- * insertion") is work on the access, not a dialysis session, so it does not count
- * as dialysis by its text. A coded dialysis procedure ({@link DIALYSIS_PROCEDURE})
- * counts whatever its text says. Words are matched whole. "Exchange" is not on the list:
- * a peritoneal dialysis exchange is a dialysis session (a catheter exchange names the catheter).
+ * Words of work on a dialysis access ([D]): a Procedure whose text names dialysis
+ * together with one of these ("hemodialysis catheter placement", "arteriovenous
+ * fistula creation for hemodialysis", "peritoneal dialysis catheter insertion") is
+ * surgery or catheter work, not a dialysis session, so it does not count as dialysis
+ * by its text. The access itself (catheter, fistula, graft) is not on the list: a
+ * session is often recorded by the access it ran through ("hemodialysis via AV
+ * fistula"). A coded dialysis procedure ({@link DIALYSIS_PROCEDURE}) counts whatever
+ * its text says. Words are matched whole. "Exchange" is not on the list: a peritoneal
+ * dialysis exchange is a dialysis session.
  */
 export const DIALYSIS_ACCESS_TEXT: readonly string[] = [
-  'catheter',
-  'fistula',
   'fistulogram',
-  'graft',
-  'access',
   'placement',
   'insertion',
   'removal',

@@ -174,8 +174,13 @@ describe('dialysis recorded as a procedure', () => {
     }
   });
 
-  test('a dialysis session named only by its text ("Hemodialysis session", "Peritoneal dialysis exchange") still counts with CKD stage 5', () => {
-    for (const text of ['Hemodialysis session', 'Peritoneal dialysis exchange']) {
+  test('a dialysis session named only by its text ("Hemodialysis session", "Peritoneal dialysis exchange", "Hemodialysis via AV fistula") still counts with CKD stage 5', () => {
+    for (const text of [
+      'Hemodialysis session',
+      'Peritoneal dialysis exchange',
+      'Hemodialysis via AV fistula',
+      'Hemodialysis through tunneled catheter',
+    ]) {
       const s = snap([RLS, ckd5], { procedures: [byText(text)] });
       expect(s.esrd?.code).toBe('N18.5');
       expect(s.dialysis).toEqual({ display: text, date: '2026-10-01' });
