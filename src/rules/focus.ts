@@ -23,14 +23,14 @@ export function inFocus(
 }
 
 /**
- * What the patient is taking or will take: the current therapy at patient-view
- * (completed orders still current included); at order time the active
- * medications plus the selected drafts.
+ * What the patient is taking or will take: the current therapy (active
+ * medications and completed orders still current), plus at order time the
+ * selected drafts.
  */
 export function activePlusDrafts(s: PatientSnapshot, hook: Hook): MedicationFact[] {
   return hook === 'patient-view'
     ? [...s.currentTherapy]
-    : [...s.activeMedications, ...selectedDrafts(s, () => true)];
+    : [...s.currentTherapy, ...selectedDrafts(s, () => true)];
 }
 
 /**
