@@ -79,6 +79,24 @@ test('the order composer offers the catalog drugs with their products', async ()
   expect(list.find((o) => o.id === 'cabergoline')?.products[0]?.rxcui).toBe('199703');
 });
 
+test('the chart shows a pramipexole order completed 30 days ago as current therapy, saying why it counts', async () => {
+  const res = await request(demoApp())
+    .post('/demo/api/facts')
+    .send(patientViewRequest(fixtureStore(), 'rls-pramipexole-completed-30-days'))
+    .expect(200);
+  const facts = res.body as FactsView;
+  expect(facts.currentTherapy).toEqual([
+    expect.objectContaining({
+      ingredient: 'pramipexole',
+      status: 'completed',
+      stillCurrent: expect.stringMatching(
+        /^completed order still current: authored .*30 days ago \(within 90 days\)$/,
+      ) as unknown,
+    }),
+  ]);
+  expect(facts.medicationHistory.map((m) => m.ingredient)).not.toContain('pramipexole');
+});
+
 test('the chart facts are what the service derives from the very request it is sent', async () => {
   const res = await request(demoApp())
     .post('/demo/api/facts')
@@ -89,7 +107,7 @@ test('the chart facts are what the service derives from the very request it is s
   expect(facts.ferritin.latest).toMatchObject({ value: 42, unit: 'ng/mL' });
   expect(facts.ferritin.latest?.effective.startsWith('2026-10-15')).toBe(true);
   expect(facts.tsat.latest).toMatchObject({ value: 18, unit: '%' });
-  expect(facts.activeMedications).toEqual([
+  expect(facts.currentTherapy).toEqual([
     expect.objectContaining({
       reference: 'MedicationRequest/rls-low-ferritin-pramipexole',
       ingredient: 'pramipexole',

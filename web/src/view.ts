@@ -202,12 +202,10 @@ export class View {
         );
       parts.push(this.conditions(f));
       parts.push(this.labs(f, now));
-      parts.push(
-        this.medications('Active RLS-relevant medications', f.activeMedications, 'facts-active', now),
-      );
+      parts.push(this.medications('Current RLS-relevant therapy', f.currentTherapy, 'facts-current', now));
       if (f.medicationHistory.length)
         parts.push(
-          this.medications('Medication history (not active)', f.medicationHistory, 'facts-history', now),
+          this.medications('Medication history (not current)', f.medicationHistory, 'facts-history', now),
         );
       if (f.irlsScores.length)
         parts.push(
@@ -345,6 +343,7 @@ export class View {
                     ? h('span', { class: 'muted small' }, ` · since ${day(m.start)} (${ago(m.start, now)})`)
                     : null,
                 ),
+                m.stillCurrent ? h('div', { class: 'muted small' }, m.stillCurrent) : null,
               ),
             ),
           )

@@ -20,6 +20,8 @@ export interface MedicationView {
   matchedByText: boolean;
   /** Draft orders only: whether the order counts as selected in this call. */
   selected?: boolean;
+  /** Completed orders only: why the order still counts as current therapy. */
+  stillCurrent?: string;
 }
 
 /** A lab value normalised to the unit the thresholds use. */
@@ -59,7 +61,8 @@ export interface FactsView {
   absentConditions: string[];
   ferritin: LabFindingView;
   tsat: LabFindingView;
-  activeMedications: MedicationView[];
+  /** What the patient takes: active medications and completed orders still current. */
+  currentTherapy: MedicationView[];
   medicationHistory: MedicationView[];
   draftOrders: MedicationView[];
   irlsScores: { value: number; effective: string }[];

@@ -58,7 +58,7 @@ export async function factsFor(request: HookRequest, now: Date): Promise<FactsVi
       absentConditions: [],
       ferritin: { ignored: [] },
       tsat: { ignored: [] },
-      activeMedications: [],
+      currentTherapy: [],
       medicationHistory: [],
       draftOrders: [],
       irlsScores: [],
@@ -74,7 +74,8 @@ export async function factsFor(request: HookRequest, now: Date): Promise<FactsVi
     ['Opioid use disorder', s.opioidUseDisorder],
     ['Pregnancy', s.pregnancy],
   ] as const;
-  const active = new Set(s.activeMedications.map((m) => m.reference));
+  const current = new Set(s.currentTherapy.map((m) => m.reference));
+  const why = new Map(s.completedStillCurrent.map((c) => [c.fact.reference, c.why]));
   return {
     ...base,
     conditions: named.flatMap(([label, c]) =>
@@ -93,8 +94,11 @@ export async function factsFor(request: HookRequest, now: Date): Promise<FactsVi
     absentConditions: named.filter(([, c]) => !c).map(([label]) => label),
     ferritin: finding(s.ferritin),
     tsat: finding(s.tsat),
-    activeMedications: s.activeMedications.map(medication),
-    medicationHistory: s.medicationHistory.filter((m) => !active.has(m.reference)).map(medication),
+    currentTherapy: s.currentTherapy.map((m) => {
+      const stillCurrent = why.get(m.reference);
+      return { ...medication(m), ...(stillCurrent ? { stillCurrent } : {}) };
+    }),
+    medicationHistory: s.medicationHistory.filter((m) => !current.has(m.reference)).map(medication),
     draftOrders: s.draftOrders.map(medication),
     irlsScores: s.irlsScores.map((x) => ({ value: x.value, effective: x.effective })),
     unavailable: [...s.unavailable],
