@@ -221,7 +221,9 @@ suite('EHR simulator in headless Chromium', () => {
       // The chart shows what the service sees.
       await expect(page.locator('[data-lab="Ferritin"]').innerText()).resolves.toContain('42 ng/mL');
       await expect(page.locator('[data-lab="TSAT"]').innerText()).resolves.toContain('18 %');
-      await expect(page.locator('[data-facts="facts-current"]').innerText()).resolves.toContain('0.25 mg/day');
+      await expect(page.locator('[data-facts="facts-current"]').innerText()).resolves.toContain(
+        '0.25 mg/day',
+      );
 
       // The inspector holds the exact request: discovery's prefetch templates, filled from the demo FHIR server.
       const entry = page.locator('[data-kind="hook"][data-label="patient-view"]').first();
