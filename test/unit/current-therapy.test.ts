@@ -1,22 +1,17 @@
-import type { Condition, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4.js';
+import type { MedicationRequest, MedicationStatement, Observation } from 'fhir/r4.js';
 import { orderRegimen } from '../../src/clinical/regimen.js';
 import { type PatientSnapshot, buildSnapshot } from '../../src/clinical/snapshot.js';
 import { evaluate } from '../../src/rules/index.js';
 import type { Finding } from '../../src/rules/types.js';
 import { SYSTEM } from '../../src/knowledge/terminology.js';
+import { rlsCondition } from '../helpers/fhir.js';
 
 // Completed orders that the patient still takes are current therapy when the chart opens
 // (patient-view), read by the same policy and thresholds as the regimen at order time.
 const NOW = new Date('2026-11-01T12:00:00Z');
 const PRAMIPEXOLE_025 = { coding: [{ system: SYSTEM.rxnorm, code: '859040' }] };
 
-const RLS: Condition = {
-  resourceType: 'Condition',
-  id: 'rls',
-  subject: { reference: 'Patient/p1' },
-  clinicalStatus: { coding: [{ system: SYSTEM.conditionClinical, code: 'active' }] },
-  code: { coding: [{ system: SYSTEM.icd10cm, code: 'G25.81' }] },
-};
+const RLS = rlsCondition('p1', 'rls');
 
 function lab(id: string, loinc: string, value: number, unit: string): Observation {
   return {

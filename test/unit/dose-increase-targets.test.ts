@@ -1,21 +1,16 @@
-import type { Condition, MedicationRequest } from 'fhir/r4.js';
+import type { MedicationRequest } from 'fhir/r4.js';
 import { type PatientSnapshot, buildSnapshot } from '../../src/clinical/snapshot.js';
 import { dopamineAgonistDoseIncrease } from '../../src/rules/augmentation.js';
 import type { Finding } from '../../src/rules/types.js';
 import { SYSTEM } from '../../src/knowledge/terminology.js';
 import type { Hook } from '../../src/protocol/types.js';
+import { rlsCondition } from '../helpers/fhir.js';
 
 // Which draft a dopamine-agonist-dose-increase card offers to remove: the draft that raises the
 // resulting regimen's dose, never a taper beside it (docs/clinical.md, order-time decisions).
 const NOW = new Date('2026-11-01T12:00:00Z');
 
-const RLS: Condition = {
-  resourceType: 'Condition',
-  id: 'rls',
-  subject: { reference: 'Patient/p1' },
-  clinicalStatus: { coding: [{ system: SYSTEM.conditionClinical, code: 'active' }] },
-  code: { coding: [{ system: SYSTEM.icd10cm, code: 'G25.81' }] },
-};
+const RLS = rlsCondition('p1', 'rls');
 
 function order(
   id: string,
