@@ -277,7 +277,7 @@ function findOsaTreatment(
   return latest(found);
 }
 
-/** Names work on a dialysis access (catheter, fistula, graft ...), not a dialysis session. */
+/** Names work on a dialysis access (placement, insertion, creation ...), not a dialysis session. */
 const mentionsDialysisAccess = mentionsAny(DIALYSIS_ACCESS_TEXT);
 
 /**
