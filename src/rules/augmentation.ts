@@ -16,6 +16,7 @@ import {
   ADEQUATE_ALPHA2DELTA_MG_PER_DAY,
   AUGMENTATION_DOSE_INCREASES,
   GABAPENTIN_TARGET_MG_PER_DAY,
+  COMPLETED_ORDER_CURRENT_DAYS,
   IRLS_RECENT_MONTHS,
   IRLS_SEVERE_AT_LEAST,
   RLS_MAX_DAILY_DOSE_MG,
@@ -578,7 +579,7 @@ function newStartFinding(
     values: { drug: first?.ingredient.display ?? 'the dopaminergic drug' },
     evidence: [
       ...drafts.map((d) => `draft ${doseLine(d)}${d.asNeeded ? ' (as needed)' : ''}`),
-      'no dopaminergic drug in the current regimen (active orders, reported medications, orders completed in the last {{completedOrderCurrentDays}} days)',
+      `no dopaminergic drug in the current regimen (active orders, reported medications, orders completed in the last ${COMPLETED_ORDER_CURRENT_DAYS} days)`,
       ...(fit.kind === 'titrate' ? [fit.line] : []),
     ],
     computed: drafts.map((d) => (d.dose.known ? doseReading(d) : undefined)).filter((x): x is string => !!x),

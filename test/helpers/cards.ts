@@ -28,6 +28,13 @@ export function cardProblems(card: Card, baseUrl: string): string[] {
     problems.push('summary missing or 140+ characters');
   if (!['info', 'warning', 'critical'].includes(card.indicator))
     problems.push(`bad indicator ${String(c.indicator)}`);
+  // Every placeholder of a template or a rule text must have been filled before the card leaves.
+  const texts = [
+    card.summary,
+    card.detail ?? '',
+    ...(card.suggestions ?? []).flatMap((s) => [s.label, ...(s.actions ?? []).map((x) => x.description)]),
+  ];
+  if (texts.some((t) => /\{\{|\}\}/.test(t))) problems.push('unfilled placeholder in the card text');
   if (!card.source?.label) problems.push('source.label missing');
   if (card.source?.topic?.system !== `${baseUrl}/rules` || !card.source.topic.code)
     problems.push('source.topic wrong');
