@@ -331,6 +331,11 @@ export function sigFrequency(text: string | undefined): { perDay: number; how: s
   return { reason: 'no frequency in the sig text' };
 }
 
+/** A mass in mg from a number and the mass unit a sig pattern matched ({@link MASS_TO_MG}). */
+function massOf(value: string | undefined, unit: string | undefined): number {
+  return Number(value) * (MASS_TO_MG[(unit ?? '').toLowerCase()] ?? Number.NaN);
+}
+
 /** The dose per administration said in the sig: a count of product units, or a mass in mg. */
 export function sigDose(
   text: string | undefined,
@@ -345,10 +350,7 @@ export function sigDose(
   if (distinct.size > 1) return { reason: MORE_THAN_ONE_DOSE };
   const first = counts[0];
   if (first && Number.isFinite(first.count) && first.count > 0) return first;
-  const masses = [...t.matchAll(MG_IN_SIG)].map((m) => {
-    const unit = (m[2] ?? '').toLowerCase();
-    return Number(m[1]) * (unit.startsWith('mc') || unit.startsWith('micro') ? 0.001 : 1);
-  });
+  const masses = [...t.matchAll(MG_IN_SIG)].map((m) => massOf(m[1], m[2]));
   if (new Set(masses).size === 1 && masses[0] !== undefined && masses[0] > 0) return { mg: masses[0] };
   if (masses.length > 1) return { reason: MORE_THAN_ONE_DOSE };
   return { reason: 'no dose in the sig text' };
@@ -385,11 +387,6 @@ type SigTime = SigSpan & { readonly kind: 'time'; readonly slot: string };
 function groupStart(m: RegExpMatchArray): number {
   const group = m[1] ?? '';
   return (m.index ?? 0) + Math.max(0, m[0].indexOf(group));
-}
-
-function massOf(value: string | undefined, unit: string | undefined): number {
-  const u = (unit ?? '').toLowerCase();
-  return Number(value) * (u.startsWith('mc') || u.startsWith('micro') ? 0.001 : 1);
 }
 
 /**

@@ -25,8 +25,6 @@ import {
 import { str } from './conditions.js';
 import { parseFhirTime } from './time.js';
 
-/** One medication order or statement, as the rules see it. */
-
 /** Stands for the id of a resource sent without one, in references built from it. */
 export const MISSING_ID = 'unknown';
 
@@ -34,6 +32,8 @@ export const MISSING_ID = 'unknown';
 export function referenceHasId(reference: string): boolean {
   return !reference.endsWith(`/${MISSING_ID}`);
 }
+
+/** One medication order or statement, as the rules see it. */
 export interface MedicationFact {
   readonly ingredient: Ingredient;
   readonly classes: readonly DrugClass[];
