@@ -136,8 +136,8 @@ export function completedOrdersStillCurrent(
 }
 
 /**
- * What the patient takes now, as patient-view reads it: the active medications
- * plus the completed orders still current. A reported medication that restates
+ * What the patient takes now: the active medications plus the completed orders
+ * still current. A reported medication that restates
  * one of those completed orders (same drug, same or unstated time of day) is the
  * same therapy and is counted once, as the order, the way the order-time baseline counts it.
  */

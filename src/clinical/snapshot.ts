@@ -186,11 +186,11 @@ export interface PatientSnapshot {
    */
   readonly completedStillCurrent: readonly CompletedInBaseline[];
   /**
-   * What the patient takes now, as patient-view rules read it: the active
-   * medications plus the completed orders still current (a reported medication
-   * restating one of those orders counted once, as the order). Order hooks reason on
-   * the regimen at order time instead (`orderRegimen`), which counts the same
-   * completed orders once.
+   * What the patient takes now: the active medications plus the completed orders
+   * still current (a reported medication restating one of those orders counted
+   * once, as the order). Patient-view rules read it; at order time it is what the
+   * selected drafts are added to, and the dose comparisons use the regimen at order
+   * time (`orderRegimen`), which counts the same completed orders once.
    */
   readonly currentTherapy: readonly MedicationFact[];
   readonly irlsScores: readonly ScoreFact[];
